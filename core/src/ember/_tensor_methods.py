@@ -1,0 +1,312 @@
+"""Attach ops to :class:`Tensor` as methods and operators.
+
+Every public op whose first parameter is ``input`` (or ``tensor``/``self``) becomes a method
+of the same name — the table is ``METHOD_MODULES`` below; operators and the few methods
+whose names or signatures differ from the functions are listed explicitly.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+
+from . import _dtype as T
+from ._tensor import Tensor
+from .ops import (
+    binary,
+    comparison,
+    conversion,
+    creation,
+    indexing,
+    inplace,
+    matmul,
+    reduction,
+    shape,
+    unary,
+)
+from .random import generator_for
+
+METHOD_MODULES = [unary, binary, comparison, reduction, shape, indexing, matmul]
+_FIRST = ("input", "tensor", "self")
+# functions whose first parameter is "input" but that PyTorch has no Tensor method for
+_NOT_METHODS = {"cat", "stack", "binary", "dims", "einsum", "chain_matmul", "block_diag",
+                "cartesian_prod", "meshgrid", "broadcast_tensors", "broadcast_shapes",
+                "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
+                "atleast_3d", "special_expit", "special_xlog1py", "squeeze_dims",
+                "select_along", "getitem"}
+
+
+def _attach_module(mod) -> None:
+    for name in mod.__all__:
+        if name in _NOT_METHODS or hasattr(Tensor, name) and name not in ("size",):
+            continue
+        fn = getattr(mod, name)
+        if not callable(fn) or isinstance(fn, type):
+            continue
+        try:
+            params = list(inspect.signature(fn).parameters)
+        except (TypeError, ValueError):
+            continue
+        if params and params[0] in _FIRST:
+            setattr(Tensor, name, fn)
+
+
+def _size_varargs(fn):
+    """Methods like ``x.view(2, 3)`` take sizes as varargs (already supported by the ops)."""
+    return fn
+
+
+def _binop(fn, reflect=False):
+    if reflect:
+        def op(self, other):
+            return fn(other, self)
+    else:
+        def op(self, other):
+            return fn(self, other)
+    op.__name__ = fn.__name__
+    return op
+
+
+def _ibinop(name):
+    method = inplace.INPLACE[name]
+
+    def op(self, other):
+        return method(self, other)
+    return op
+
+
+def _rpow(self, other):
+    return binary.pow(other, self)
+
+
+def _rmatmul(self, other):
+    return matmul.matmul(other, self)
+
+
+def _rtruediv(self, other):
+    return binary.div(other, self)
+
+
+def _new(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False, **kw):
+        return fill(*size, dtype=dtype or self.dtype, device=device or self.device,
+                    requires_grad=requires_grad)
+    return method
+
+
+def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    import warnings
+    if isinstance(data, Tensor):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone()", UserWarning, stacklevel=2)
+        data = data.detach()
+    return creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
+                           requires_grad=requires_grad)
+
+
+def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return creation.full(size, fill_value, dtype=dtype or self.dtype,
+                         device=device or self.device, requires_grad=requires_grad)
+
+
+def _random_inplace(draw, name):
+    def method(self, *args, generator=None, **kwargs):
+        if self.grad_fn is None and self._rg:
+            from .autograd.grad_mode import is_grad_enabled
+            if is_grad_enabled():
+                raise RuntimeError(f"a leaf Variable that requires grad is being used in an "
+                                   f"in-place operation. ({name})")
+        g = generator_for(self.device, generator)
+        arr = draw(g, self._data.shape, self._data.dtype, *args, **kwargs)
+        x = self._data
+        x[...] = arr
+        self._bump()
+        return self
+    method.__name__ = name
+    return method
+
+
+def _uniform(g, shape, dt, a=0.0, b=1.0):
+    return g._uniform(shape, np.float64) * (b - a) + a
+
+
+def _normal(g, shape, dt, mean=0.0, std=1.0):
+    return g._normal(shape, np.float64) * std + mean
+
+
+def _bernoulli(g, shape, dt, p=0.5):
+    pa = p._data if isinstance(p, Tensor) else p
+    return g._uniform(shape, np.float64) < pa
+
+
+def _random(g, shape, dt, from_=0, to=None):
+    if to is None:
+        from_, to = 0, from_ if from_ else (2 ** 24 + 1 if dt.kind == "f" else
+                                           int(np.iinfo(dt).max) + 1 if dt.kind in "iu" else 2)
+    return g._integers(from_, to, shape, np.int64)
+
+
+def _exponential(g, shape, dt, lambd=1.0):
+    return -np.log1p(-g._uniform(shape, np.float64)) / lambd if g.device.type == "cpu" else \
+        -__import__("cupy").log1p(-g._uniform(shape, np.float64)) / lambd
+
+
+def _cauchy(g, shape, dt, median=0.0, sigma=1.0):
+    u = g._uniform(shape, np.float64)
+    xp = np if g.device.type == "cpu" else __import__("cupy")
+    return median + sigma * xp.tan(np.pi * (u - 0.5))
+
+
+def _log_normal(g, shape, dt, mean=1.0, std=2.0):
+    xp = np if g.device.type == "cpu" else __import__("cupy")
+    return xp.exp(g._normal(shape, np.float64) * std + mean)
+
+
+def _geometric(g, shape, dt, p):
+    xp = np if g.device.type == "cpu" else __import__("cupy")
+    return xp.ceil(xp.log1p(-g._uniform(shape, np.float64)) / np.log1p(-p))
+
+
+def _resize_(self, *size):
+    shp = shape._shape_arg(size)
+    n = int(np.prod(shp))
+    x = self._data
+    if n == x.size:
+        self._data = x.reshape(shp) if x.flags.c_contiguous else x.copy().reshape(shp)
+    else:
+        flat = np.zeros(n, x.dtype) if type(x) is np.ndarray else \
+            __import__("cupy").zeros(n, x.dtype)
+        m = min(n, x.size)
+        flat[:m] = x.reshape(-1)[:m]
+        self._data = flat.reshape(shp)
+    self._bump()
+    return self
+
+
+def _install() -> None:
+    for mod in METHOD_MODULES:
+        _attach_module(mod)
+    for name, fn in inplace.INPLACE.items():
+        setattr(Tensor, name, fn)
+    t = Tensor
+    t.__add__ = _binop(binary.add)
+    t.__radd__ = _binop(binary.add, True)
+    t.__sub__ = _binop(binary.sub)
+    t.__rsub__ = _binop(binary.sub, True)
+    t.__mul__ = _binop(binary.mul)
+    t.__rmul__ = _binop(binary.mul, True)
+    t.__truediv__ = _binop(binary.div)
+    t.__rtruediv__ = _rtruediv
+    t.__floordiv__ = _binop(binary.floor_divide)
+    t.__rfloordiv__ = _binop(binary.floor_divide, True)
+    t.__mod__ = _binop(binary.remainder)
+    t.__rmod__ = _binop(binary.remainder, True)
+    t.__pow__ = _binop(binary.pow)
+    t.__rpow__ = _rpow
+    t.__matmul__ = _binop(matmul.matmul)
+    t.__rmatmul__ = _rmatmul
+    t.__and__ = _binop(binary.bitwise_and)
+    t.__rand__ = _binop(binary.bitwise_and, True)
+    t.__or__ = _binop(binary.bitwise_or)
+    t.__ror__ = _binop(binary.bitwise_or, True)
+    t.__xor__ = _binop(binary.bitwise_xor)
+    t.__rxor__ = _binop(binary.bitwise_xor, True)
+    t.__lshift__ = _binop(binary.bitwise_left_shift)
+    t.__rshift__ = _binop(binary.bitwise_right_shift)
+    t.__iadd__ = _ibinop("add_")
+    t.__isub__ = _ibinop("sub_")
+    t.__imul__ = _ibinop("mul_")
+    t.__itruediv__ = _ibinop("div_")
+    t.__ifloordiv__ = _ibinop("floor_divide_")
+    t.__imod__ = _ibinop("remainder_")
+    t.__ipow__ = _ibinop("pow_")
+    t.__iand__ = _ibinop("bitwise_and_")
+    t.__ior__ = _ibinop("bitwise_or_")
+    t.__ixor__ = _ibinop("bitwise_xor_")
+    t.__eq__ = _binop(comparison.eq)
+    t.__ne__ = _binop(comparison.ne)
+    t.__lt__ = _binop(comparison.lt)
+    t.__le__ = _binop(comparison.le)
+    t.__gt__ = _binop(comparison.gt)
+    t.__ge__ = _binop(comparison.ge)
+    t.__neg__ = unary.neg
+    t.__pos__ = unary.positive
+    t.__abs__ = unary.abs
+    t.__invert__ = _invert
+    t.__getitem__ = indexing.getitem
+    t.__setitem__ = inplace.setitem
+    t.T = property(_T)
+    t.mT = property(lambda self: shape.transpose(self, -2, -1))
+    t.H = property(lambda self: _T(self).conj())
+    t.mH = property(lambda self: shape.adjoint(self))
+    t.to = conversion.to
+    t.cpu = conversion.cpu
+    t.cuda = conversion.cuda
+    t.type = conversion.type
+    t.type_as = conversion.type_as
+    t.float = conversion.float_
+    t.double = conversion.double_
+    t.half = conversion.half_
+    t.int = conversion.int_
+    t.long = conversion.long_
+    t.short = conversion.short_
+    t.char = conversion.char_
+    t.byte = conversion.byte_
+    t.bool = conversion.bool_
+    t.cfloat = conversion.cfloat_
+    t.cdouble = conversion.cdouble_
+    t.new_tensor = new_tensor
+    t.new_zeros = _new(creation.zeros)
+    t.new_ones = _new(creation.ones)
+    t.new_empty = _new(creation.empty)
+    t.new_full = new_full
+    t.uniform_ = _random_inplace(_uniform, "uniform_")
+    t.normal_ = _random_inplace(_normal, "normal_")
+    t.bernoulli_ = _random_inplace(_bernoulli, "bernoulli_")
+    t.random_ = _random_inplace(_random, "random_")
+    t.exponential_ = _random_inplace(_exponential, "exponential_")
+    t.cauchy_ = _random_inplace(_cauchy, "cauchy_")
+    t.log_normal_ = _random_inplace(_log_normal, "log_normal_")
+    t.geometric_ = _random_inplace(_geometric, "geometric_")
+    t.bernoulli = lambda self, p=None, *, generator=None: creation.bernoulli(
+        self, p, generator=generator)
+    t.multinomial = creation.multinomial
+    t.resize_ = _resize_
+    t.clone = shape.clone
+    t.contiguous = shape.contiguous
+    t.apply_ = _apply_
+    t.sum_to_size = reduction.sum_to_size
+    t.flip = shape.flip
+    t.permute = shape.permute
+    t.max = reduction.max
+    t.min = reduction.min
+
+
+def _apply_(self, fn):
+    """Apply a Python function to every element in place (CPU only, slow by nature)."""
+    if self.device.type != "cpu":
+        raise TypeError("apply_ is only implemented on CPU tensors")
+    flat = self._data.reshape(-1)
+    for i, v in enumerate(flat.tolist()):
+        flat[i] = fn(v)
+    self._bump()
+    return self
+
+
+def _invert(self):
+    if self._data.dtype.kind not in "iub":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return unary.bitwise_not(self)
+
+
+def _T(self):
+    n = self._data.ndim
+    if n == 2:
+        return shape.transpose(self, 0, 1)
+    return shape.permute(self, tuple(range(n - 1, -1, -1)))
+
+
+_install()
+_ = T

@@ -1,0 +1,488 @@
+"""Elementwise unary math: forward against ``xp``, backward with ember ops.
+
+Integer and bool inputs of floating functions (``exp``, ``sin``, ``sqrt`` …) compute in the
+default float dtype, as in PyTorch; ``abs``, ``neg``, ``sign``, rounding keep integer dtypes.
+
+Example:
+    >>> import ember
+    >>> x = ember.tensor([0.5, 1.0], requires_grad=True)
+    >>> ember.sin(x).sum().backward()
+    >>> x.grad
+    tensor([0.8776, 0.5403])
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import _dtype as T
+from .._tensor import Tensor
+from ..autograd.node import Node
+from ._dispatch import _state, loud, quiet, wrap, xp_of
+
+__all__ = [
+    "abs", "absolute", "neg", "negative", "positive", "sign", "sgn", "signbit", "sqrt", "rsqrt",
+    "square", "exp", "exp2", "expm1", "log", "log2", "log10", "log1p", "sin", "cos", "tan",
+    "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "asinh",
+    "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "sigmoid", "logit", "erf", "erfc",
+    "erfinv", "lgamma", "digamma", "polygamma", "mvlgamma", "i0", "sinc", "floor", "ceil",
+    "round", "trunc", "fix", "frac", "reciprocal", "relu", "nan_to_num", "deg2rad", "rad2deg",
+    "angle", "conj", "conj_physical", "real", "imag", "isnan", "isinf", "isfinite", "isposinf",
+    "isneginf", "isreal", "bitwise_not", "logical_not", "special_expit",
+]
+
+_FLOAT_KINDS = "fc"
+
+
+def _S():
+    """The special-function kernels (numpy has no erf/lgamma/digamma)."""
+    from . import _special
+    return _special
+
+
+def _unary(cls, input, *params, to_float=True, op=None):
+    """Run unary op ``cls`` on ``input`` (computing ints in the default float dtype)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op or cls.__name__.lower()}(): argument 'input' must be Tensor, not "
+                        f"{type(input).__name__}")
+    x = input._data
+    if to_float and x.dtype.kind not in _FLOAT_KINDS:
+        x = x.astype(T.get_default_dtype().np)
+    node = cls()
+    xp = np if type(x) is np.ndarray else xp_of(x)
+    tok = quiet()
+    try:
+        out = node.forward(xp, x, *params)
+    finally:
+        loud(tok)
+    if _state.enabled and input._rg:
+        if cls.saves_input:
+            node.save(input)
+        return wrap(node, (input,), out)
+    return Tensor._make(out)
+
+
+class _U(Node):
+    saves_input = True
+
+    @property
+    def x(self):
+        return self.saved[0]
+
+
+def _op(name, fwd, bwd, saves_input=True, saves_output=False):
+    """Build a unary op class from a forward ``fwd(xp, x)`` and backward ``bwd(self, gy)``."""
+    cls = type(name, (_U,), {
+        "forward": lambda self, xp, x: fwd(xp, x),
+        "backward": lambda self, gy: (bwd(self, gy),),
+        "saves_input": saves_input, "saves_output": saves_output,
+    })
+    return cls
+
+
+# NOTE: backward formulas use ember ops so that double backward works.
+Neg = _op("Neg", lambda xp, x: -x, lambda s, gy: -gy, saves_input=False)
+Abs = _op("Abs", lambda xp, x: xp.abs(x), lambda s, gy: gy * s.x.sgn())
+Exp = _op("Exp", lambda xp, x: xp.exp(x), lambda s, gy: gy * s.output.conj(), False, True)
+Exp2 = _op("Exp2", lambda xp, x: xp.exp2(x), lambda s, gy: gy * s.output * math.log(2),
+           False, True)
+Expm1 = _op("Expm1", lambda xp, x: xp.expm1(x), lambda s, gy: gy * (s.output + 1), False, True)
+Log = _op("Log", lambda xp, x: xp.log(x), lambda s, gy: gy / s.x.conj())
+Log2 = _op("Log2", lambda xp, x: xp.log2(x), lambda s, gy: gy / (s.x * math.log(2)))
+Log10 = _op("Log10", lambda xp, x: xp.log10(x), lambda s, gy: gy / (s.x * math.log(10)))
+Log1p = _op("Log1p", lambda xp, x: xp.log1p(x), lambda s, gy: gy / (s.x + 1))
+Sqrt = _op("Sqrt", lambda xp, x: xp.sqrt(x), lambda s, gy: gy / (2 * s.output.conj()),
+           False, True)
+Rsqrt = _op("Rsqrt", lambda xp, x: 1 / xp.sqrt(x),
+            lambda s, gy: gy * (-0.5) * s.output ** 3, False, True)
+Square = _op("Square", lambda xp, x: x * x, lambda s, gy: gy * 2 * s.x)
+Sin = _op("Sin", lambda xp, x: xp.sin(x), lambda s, gy: gy * s.x.cos().conj())
+Cos = _op("Cos", lambda xp, x: xp.cos(x), lambda s, gy: -gy * s.x.sin().conj())
+Tan = _op("Tan", lambda xp, x: xp.tan(x), lambda s, gy: gy * (1 + s.output ** 2).conj(),
+          False, True)
+Asin = _op("Asin", lambda xp, x: xp.arcsin(x), lambda s, gy: gy * (1 - s.x ** 2).rsqrt())
+Acos = _op("Acos", lambda xp, x: xp.arccos(x), lambda s, gy: -gy * (1 - s.x ** 2).rsqrt())
+Atan = _op("Atan", lambda xp, x: xp.arctan(x), lambda s, gy: gy / (1 + s.x ** 2))
+Sinh = _op("Sinh", lambda xp, x: xp.sinh(x), lambda s, gy: gy * s.x.cosh())
+Cosh = _op("Cosh", lambda xp, x: xp.cosh(x), lambda s, gy: gy * s.x.sinh())
+Tanh = _op("Tanh", lambda xp, x: xp.tanh(x), lambda s, gy: gy * (1 - s.output ** 2).conj(),
+           False, True)
+Asinh = _op("Asinh", lambda xp, x: xp.arcsinh(x), lambda s, gy: gy * (s.x ** 2 + 1).rsqrt())
+Acosh = _op("Acosh", lambda xp, x: xp.arccosh(x), lambda s, gy: gy * (s.x ** 2 - 1).rsqrt())
+Atanh = _op("Atanh", lambda xp, x: xp.arctanh(x), lambda s, gy: gy / (1 - s.x ** 2))
+Reciprocal = _op("Reciprocal", lambda xp, x: 1 / x, lambda s, gy: -gy * (s.output ** 2).conj(),
+                 False, True)
+Erf = _op("Erf", lambda xp, x: _S().erf(xp, x),
+          lambda s, gy: gy * (2 / math.sqrt(math.pi)) * (-(s.x ** 2)).exp())
+Erfc = _op("Erfc", lambda xp, x: _S().erfc(xp, x),
+           lambda s, gy: gy * (-2 / math.sqrt(math.pi)) * (-(s.x ** 2)).exp())
+Erfinv = _op("Erfinv", lambda xp, x: _S().erfinv(xp, x),
+             lambda s, gy: gy * (math.sqrt(math.pi) / 2) * (s.output ** 2).exp(), False, True)
+Lgamma = _op("Lgamma", lambda xp, x: _S().lgamma(xp, x), lambda s, gy: gy * s.x.digamma())
+Digamma = _op("Digamma", lambda xp, x: _S().digamma(xp, x), lambda s, gy: gy * polygamma(1, s.x))
+I0 = _op("I0", lambda xp, x: _S().i0(xp, x), lambda s, gy: gy * _i1(s.x))
+Sigmoid = _op("Sigmoid", lambda xp, x: _sigmoid(xp, x),
+              lambda s, gy: gy * (s.output * (1 - s.output)).conj(), False, True)
+Relu = _op("Relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
+           lambda s, gy: gy * (s.output > 0), False, True)
+Sinc = _op("Sinc", lambda xp, x: xp.sinc(x), lambda s, gy: gy * _sinc_grad(s.x))
+Angle = _op("Angle", lambda xp, x: _angle(xp, x), lambda s, gy: gy * 0, saves_input=False)
+Conj = _op("Conj", lambda xp, x: xp.conj(x), lambda s, gy: gy.conj(), saves_input=False)
+Real = _op("Real", lambda xp, x: xp.real(x), lambda s, gy: gy, saves_input=False)
+Imag = _op("Imag", lambda xp, x: xp.imag(x), lambda s, gy: gy * 1j, saves_input=False)
+
+
+def _sigmoid(xp, x):
+    # NOTE: split by sign so exp never overflows: 1/(1+e^-x) for x>=0, e^x/(1+e^x) otherwise.
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _angle(xp, x):
+    if x.dtype.kind == "c":
+        return xp.angle(x).astype(x.real.dtype)
+    # real input: pi for negatives, 0 otherwise, NaN propagated
+    return xp.where(x < 0, math.pi, xp.where(xp.isnan(x), x, 0)).astype(x.dtype)
+
+
+def _sinc_grad(x):
+    # d/dx sin(pi x)/(pi x) = (cos(pi x) pi x - sin(pi x)) / (pi x^2); 0 at x == 0
+    px = x * math.pi
+    safe = x.where(x != 0, 1.0)
+    g = ((px.cos() * px - px.sin()) / (safe * safe * math.pi))
+    return g.where(x != 0, 0.0)
+
+
+def _i1(x):
+    return Tensor._make(_S().i1(xp_of(x._data), x._data))
+
+
+class Logit(_U):
+    def forward(self, xp, x, eps):
+        self.eps = eps
+        if eps is not None:
+            x = xp.clip(x, eps, 1 - eps)
+        return xp.log(x / (1 - x))
+
+    def backward(self, gy):
+        x = self.x
+        g = gy / (x * (1 - x))
+        if self.eps is not None:
+            g = g * ((x >= self.eps) & (x <= 1 - self.eps))
+        return (g,)
+
+
+class Polygamma(_U):
+    def forward(self, xp, x, n):
+        self.n = n
+        return _S().polygamma(xp, n, x)
+
+    def backward(self, gy):
+        return (gy * polygamma(self.n + 1, self.x),)
+
+
+class _Piecewise(_U):
+    """Rounding-like ops: zero gradient almost everywhere."""
+    saves_input = False
+
+    def backward(self, gy):
+        return (gy * 0,)
+
+
+class Floor(_Piecewise):
+    def forward(self, xp, x):
+        return xp.floor(x)
+
+
+class Ceil(_Piecewise):
+    def forward(self, xp, x):
+        return xp.ceil(x)
+
+
+class Trunc(_Piecewise):
+    def forward(self, xp, x):
+        return xp.trunc(x)
+
+
+class Sign(_Piecewise):
+    def forward(self, xp, x):
+        return xp.sign(x)
+
+
+class Round(_Piecewise):
+    def forward(self, xp, x, decimals):
+        # NOTE: half to even, like PyTorch (and numpy)
+        return xp.round(x, decimals)
+
+
+class Frac(_U):
+    saves_input = False
+
+    def forward(self, xp, x):
+        return x - xp.trunc(x)
+
+    def backward(self, gy):
+        return (gy,)
+
+
+class Sgn(_U):
+    saves_input = False
+
+    def forward(self, xp, x):
+        if x.dtype.kind != "c":
+            return xp.sign(x)
+        a = xp.abs(x)
+        return xp.where(a == 0, 0, x / xp.where(a == 0, 1, a)).astype(x.dtype)
+
+    def backward(self, gy):
+        return (gy * 0,)
+
+
+class NanToNum(_U):
+    def forward(self, xp, x, nan, posinf, neginf):
+        return xp.nan_to_num(x, nan=nan, posinf=posinf, neginf=neginf)
+
+    def backward(self, gy):
+        return (gy * self.x.isfinite(),)
+
+
+# ---------------------------------------------------------------------- public functions
+def _keep_int(cls, input, op, *params):
+    return _unary(cls, input, *params, to_float=False, op=op)
+
+
+def neg(input):
+    """``-input``."""
+    if input.dtype is T.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                           "you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
+    return _keep_int(Neg, input, "neg")
+
+
+negative = neg
+
+
+def positive(input):
+    if input.dtype is T.bool:
+        raise RuntimeError("The `+` operator, on a bool tensor is not supported.")
+    return input
+
+
+def abs(input):
+    """``|input|`` (the modulus for complex input)."""
+    if input._data.dtype.kind == "c":
+        return _unary(_op_complex_abs(), input)
+    return _keep_int(Abs, input, "abs")
+
+
+absolute = abs
+
+
+def _op_complex_abs():
+    class AbsC(_U):
+        def forward(self, xp, x):
+            return xp.abs(x)
+
+        def backward(self, gy):
+            return (gy * self.x.sgn(),)
+    return AbsC
+
+
+def sign(input):
+    if input._data.dtype.kind == "c":
+        raise RuntimeError("Unlike NumPy, sign is not intended to support complex numbers. "
+                           "Please use sgn instead.")
+    return _keep_int(Sign, input, "sign")
+
+
+def sgn(input):
+    return _keep_int(Sgn, input, "sgn")
+
+
+def signbit(input):
+    x = input._data
+    return Tensor._make(xp_of(x).signbit(x))
+
+
+def _float_op(cls, name):
+    def f(input, *, out=None):
+        r = _unary(cls, input, op=name)
+        return r if out is None else out.copy_(r)
+    f.__name__ = name
+    f.__qualname__ = name
+    f.__doc__ = f"Elementwise ``{name}`` (integers compute in the default float dtype)."
+    return f
+
+
+sqrt = _float_op(Sqrt, "sqrt")
+rsqrt = _float_op(Rsqrt, "rsqrt")
+exp = _float_op(Exp, "exp")
+exp2 = _float_op(Exp2, "exp2")
+expm1 = _float_op(Expm1, "expm1")
+log = _float_op(Log, "log")
+log2 = _float_op(Log2, "log2")
+log10 = _float_op(Log10, "log10")
+log1p = _float_op(Log1p, "log1p")
+sin = _float_op(Sin, "sin")
+cos = _float_op(Cos, "cos")
+tan = _float_op(Tan, "tan")
+asin = arcsin = _float_op(Asin, "asin")
+acos = arccos = _float_op(Acos, "acos")
+atan = arctan = _float_op(Atan, "atan")
+sinh = _float_op(Sinh, "sinh")
+cosh = _float_op(Cosh, "cosh")
+tanh = _float_op(Tanh, "tanh")
+asinh = arcsinh = _float_op(Asinh, "asinh")
+acosh = arccosh = _float_op(Acosh, "acosh")
+atanh = arctanh = _float_op(Atanh, "atanh")
+sigmoid = special_expit = _float_op(Sigmoid, "sigmoid")
+erf = _float_op(Erf, "erf")
+erfc = _float_op(Erfc, "erfc")
+erfinv = _float_op(Erfinv, "erfinv")
+lgamma = _float_op(Lgamma, "lgamma")
+digamma = _float_op(Digamma, "digamma")
+i0 = _float_op(I0, "i0")
+sinc = _float_op(Sinc, "sinc")
+reciprocal = _float_op(Reciprocal, "reciprocal")
+
+
+def square(input):
+    """``input * input`` (integer dtypes are kept)."""
+    return _keep_int(Square, input, "square")
+
+
+def relu(input):
+    """``max(input, 0)``."""
+    if input.dtype is T.bool:
+        raise RuntimeError("relu: bool tensors are not supported")
+    return _keep_int(Relu, input, "relu")
+
+
+def logit(input, eps=None):
+    """``log(p / (1 - p))`` with ``p`` clamped to ``[eps, 1 - eps]`` when ``eps`` is given."""
+    return _unary(Logit, input, eps, op="logit")
+
+
+def polygamma(n, input):
+    """The ``n``-th derivative of the digamma function."""
+    if not isinstance(n, int) or n < 0:
+        raise RuntimeError(f"polygamma(n, x) does not support negative n, got {n}")
+    if n == 0:
+        return digamma(input)
+    return _unary(Polygamma, input, n, op="polygamma")
+
+
+def mvlgamma(input, p: int):
+    """Multivariate log-gamma of dimension ``p``."""
+    if bool((input._data <= (p - 1) / 2).any()):
+        raise RuntimeError(f"All elements must be greater than (p-1)/2 = {(p - 1) / 2}")
+    from .creation import arange
+    j = arange(p, dtype=input.dtype, device=input.device)
+    return (input.unsqueeze(-1) - j / 2).lgamma().sum(-1) + p * (p - 1) / 4 * math.log(math.pi)
+
+
+def _rounding(cls, name):
+    def f(input, *, out=None):
+        if input._data.dtype.kind in "iub":
+            r = input.clone()
+        else:
+            r = _keep_int(cls, input, name)
+        return r if out is None else out.copy_(r)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise ``{name}``; integer tensors are returned unchanged."
+    return f
+
+
+floor = _rounding(Floor, "floor")
+ceil = _rounding(Ceil, "ceil")
+trunc = fix = _rounding(Trunc, "trunc")
+
+
+def round(input, *, decimals: int = 0, out=None):
+    """Round half to even, to ``decimals`` decimal places."""
+    r = input.clone() if input._data.dtype.kind in "iub" and decimals >= 0 else \
+        _keep_int(Round, input, "round", decimals)
+    return r if out is None else out.copy_(r)
+
+
+def frac(input):
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"frac: expected a floating point tensor, got {input.dtype}")
+    return _keep_int(Frac, input, "frac")
+
+
+def nan_to_num(input, nan: float = 0.0, posinf=None, neginf=None, *, out=None):
+    """Replace NaN, +inf, -inf by ``nan``, ``posinf`` (dtype max), ``neginf`` (dtype min)."""
+    if input._data.dtype.kind not in "fc":
+        return input.clone()
+    r = _keep_int(NanToNum, input, "nan_to_num", nan, posinf, neginf)
+    return r if out is None else out.copy_(r)
+
+
+def deg2rad(input):
+    return input * (math.pi / 180)
+
+
+def rad2deg(input):
+    return input * (180 / math.pi)
+
+
+def angle(input):
+    """The argument of complex numbers (0 or pi for reals)."""
+    return _unary(Angle, input)
+
+
+def conj(input):
+    """Complex conjugate (a copy in ember; real tensors are returned as is)."""
+    if input._data.dtype.kind != "c":
+        return input
+    return _keep_int(Conj, input, "conj")
+
+
+conj_physical = conj
+
+
+def real(input):
+    if input._data.dtype.kind != "c":
+        return input
+    return _keep_int(Real, input, "real")
+
+
+def imag(input):
+    if input._data.dtype.kind != "c":
+        raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+    return _keep_int(Imag, input, "imag")
+
+
+def _predicate(fn, name):
+    def f(input):
+        x = input._data
+        return Tensor._make(fn(xp_of(x), x))
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = f"Elementwise ``{name}`` (a bool tensor)."
+    return f
+
+
+isnan = _predicate(lambda xp, x: xp.isnan(x) if x.dtype.kind in "fc" else xp.zeros(x.shape, bool),
+                   "isnan")
+isinf = _predicate(lambda xp, x: xp.isinf(x) if x.dtype.kind in "fc" else xp.zeros(x.shape, bool),
+                   "isinf")
+isfinite = _predicate(lambda xp, x: xp.isfinite(x) if x.dtype.kind in "fc"
+                      else xp.ones(x.shape, bool), "isfinite")
+isposinf = _predicate(lambda xp, x: xp.isposinf(x) if x.dtype.kind == "f"
+                      else xp.zeros(x.shape, bool), "isposinf")
+isneginf = _predicate(lambda xp, x: xp.isneginf(x) if x.dtype.kind == "f"
+                      else xp.zeros(x.shape, bool), "isneginf")
+isreal = _predicate(lambda xp, x: xp.imag(x) == 0 if x.dtype.kind == "c"
+                    else xp.ones(x.shape, bool), "isreal")
+logical_not = _predicate(lambda xp, x: xp.logical_not(x), "logical_not")
+
+
+def bitwise_not(input):
+    x = input._data
+    if x.dtype.kind not in "iub":
+        raise RuntimeError(f"bitwise_not: expected an integral or bool tensor, got {input.dtype}")
+    return Tensor._make(xp_of(x).invert(x))

@@ -1,0 +1,5 @@
+"""embertext: the `torchtext` API for ember (skeleton)."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,5 @@
+"""embervision: the `torchvision` API for ember (skeleton)."""
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]
