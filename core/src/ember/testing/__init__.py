@@ -11,7 +11,7 @@
 Example:
     >>> import numpy as np, ember
     >>> from ember.testing import OpRecord, check_op
-    >>> rec = OpRecord("exp", ember.exp, np.exp, samples=[((2, 3),)])
+    >>> rec = OpRecord("exp", lambda lib, x: lib.exp(x), np.exp, samples=[((2, 3),)])
     >>> check_op(rec, "cpu")
 """
 

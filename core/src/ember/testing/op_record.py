@@ -1,6 +1,7 @@
 """Table-driven op checks: one :class:`OpRecord` per op instead of many hand-written tests.
 
-A record names the op (``op(*tensors, **kwargs)``), an independent numpy reference
+A record names the op as ``op(lib, *args, **kwargs)`` — ``lib`` is the ``ember`` module, or
+``torch`` in the parity session, so one table serves both — an independent numpy reference
 (``ref(*float64_arrays, **kwargs)``), sample inputs (shapes or arrays, plus kwargs), the input
 domain, and error inputs with the exception and message they must raise.  :func:`check_op`
 runs, for every sample, the forward against the reference in float64 and float32, then
@@ -64,6 +65,11 @@ class OpRecord:
     extra: Any = None
 
 
+def _lib():
+    import ember
+    return ember
+
+
 def _make_args(rec: OpRecord, sample, dtype, device, seed):
     rng = np.random.default_rng(seed)
     lo, hi = rec.domain
@@ -91,7 +97,7 @@ def check_op(rec: OpRecord, device: str = "cpu") -> None:
         kw = rec.sample_kwargs[n] if rec.sample_kwargs else {}
         for dt in rec.dtypes:
             args, arrays = _make_args(rec, sample, dt, device, seed=n)
-            out = rec.op(*args, **kw)
+            out = rec.op(_lib(), *args, **kw)
             if rec.ref is not None:
                 with np.errstate(all="ignore"):
                     expect = rec.ref(*[a.astype(np.float64) if isinstance(a, np.ndarray) and
@@ -119,7 +125,7 @@ def check_op(rec: OpRecord, device: str = "cpu") -> None:
                 args[i].requires_grad_(True)
 
             def fn(*xs, _kw=kw):
-                return rec.op(*xs, **_kw)
+                return rec.op(_lib(), *xs, **_kw)
             gradcheck(fn, tuple(args), atol=rec.grad_atol, rtol=rec.grad_rtol)
             if rec.gradgrad:
                 gradgradcheck(fn, tuple(args), atol=rec.grad_atol, rtol=rec.grad_rtol)
@@ -130,7 +136,7 @@ def check_errors(rec: OpRecord, device: str = "cpu") -> None:
     for ei in rec.errors:
         args, _ = _make_args(rec, ei.args, T.float32, device, seed=0)
         try:
-            rec.op(*args, **ei.kwargs)
+            rec.op(_lib(), *args, **ei.kwargs)
         except ei.exc as e:
             if not re.search(ei.match, str(e)):
                 raise AssertionError(f"{rec.name}: message {str(e)!r} does not match "
