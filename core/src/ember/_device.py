@@ -40,6 +40,8 @@ def _load_cupy():
         _cupy_error = "no CUDA device is visible (getDeviceCount() == 0)"
         return None
     _cupy = cupy
+    from .cuda import _track
+    _track()  # count allocations from the first CUDA use on (max_memory_allocated)
     return cupy
 
 
@@ -153,6 +155,14 @@ def move_array(a, src: device, dst: device):
     cp = _cupy
     with cp.cuda.Device(dst.index):
         return cp.asarray(a)
+
+
+def is_writeable(a) -> bool:
+    """Whether writing into array ``a`` is safe: numpy's flag; for cupy (which has no such
+    flag) no zero strides, since a broadcast view would alias its elements."""
+    if type(a) is np.ndarray:
+        return a.flags.writeable
+    return all(s != 0 for s, n in zip(a.strides, a.shape) if n > 1)
 
 
 def device_guard(d: device):

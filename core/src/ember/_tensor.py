@@ -34,8 +34,16 @@ class Tensor:
     ``Tensor(data)`` / ``Tensor(*sizes)`` follow PyTorch's legacy constructor (default dtype).
     """
 
-    __slots__ = ("_data", "_rg", "_grad", "grad_fn", "_output_nr", "_vc", "_base", "_acc",
-                 "_hooks", "_retains_grad", "__weakref__", "__dict__")
+    __slots__ = ("_data", "_rg", "grad_fn", "_vc", "__weakref__", "__dict__")
+
+    # NOTE: rarely-set state lives on the class until a tensor sets its own (in __dict__),
+    # so wrapping an array — done once per op — writes four slots only.
+    _grad = None
+    _output_nr = 0
+    _base = None
+    _acc = None
+    _hooks = None
+    _retains_grad = False
 
     __array_priority__ = 1000  # numpy defers binary operators to ember
 
@@ -55,14 +63,12 @@ class Tensor:
     def _init(self, arr, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=None):
         self._data = arr
         self._rg = requires_grad
-        self._grad = None
         self.grad_fn = grad_fn
-        self._output_nr = output_nr
         self._vc = [0] if vc is None else vc
-        self._base = base
-        self._acc = None
-        self._hooks = None
-        self._retains_grad = False
+        if output_nr:
+            self._output_nr = output_nr
+        if base is not None:
+            self._base = base
 
     @classmethod
     def _make(cls, arr, requires_grad=False, grad_fn=None, output_nr=0, vc=None, base=None):
@@ -72,14 +78,12 @@ class Tensor:
         t = object.__new__(cls)
         t._data = arr
         t._rg = requires_grad
-        t._grad = None
         t.grad_fn = grad_fn
-        t._output_nr = output_nr
         t._vc = [0] if vc is None else vc
-        t._base = base
-        t._acc = None
-        t._hooks = None
-        t._retains_grad = False
+        if output_nr:
+            t._output_nr = output_nr
+        if base is not None:
+            t._base = base
         return t
 
     @classmethod
@@ -246,6 +250,7 @@ class Tensor:
         import weakref
         self._retains_grad = True
         self.grad_fn.__dict__.setdefault("_retained", {})[self._output_nr] = weakref.ref(self)
+        self.grad_fn._has_hooks = True
 
     def register_hook(self, hook):
         """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed;
@@ -255,6 +260,7 @@ class Tensor:
         fn = self.grad_fn
         if fn is not None:  # non-leaf: the hook runs on the grad reaching its grad_fn's output
             lst = fn.__dict__.setdefault("_tensor_hooks", {}).setdefault(self._output_nr, [])
+            fn._has_hooks = True
         else:
             if self._hooks is None:
                 self._hooks = []
@@ -439,10 +445,15 @@ class Tensor:
         memo[id(self)] = new
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
+        import copy
         for k, v in self.__dict__.items():
-            import copy
-            new.__dict__[k] = copy.deepcopy(v, memo)
+            if k not in _INTERNAL:  # user attributes only; graph state is not copied
+                new.__dict__[k] = copy.deepcopy(v, memo)
         return new
+
+
+_INTERNAL = {"_grad", "_output_nr", "_base", "_acc", "_hooks", "_retains_grad",
+             "_post_acc_hooks"}
 
 
 def _ptr(a) -> int:

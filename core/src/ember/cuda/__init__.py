@@ -107,19 +107,58 @@ def manual_seed_all(seed: int) -> None:
             cuda_default_generator(i).manual_seed(seed)
 
 
-_peak: dict[int, int] = {}
+_tracker = None
+
+
+def _track():
+    """Install (once) a cupy memory hook that counts live bytes and the peak per device.
+
+    cupy's pool reports only current usage; the hook sees every malloc and free of the pool,
+    so ``max_memory_allocated`` is exact, as PyTorch's caching allocator reports it.
+    """
+    global _tracker
+    if _tracker is not None:
+        return _tracker
+    cp = _cp()
+    from cupy.cuda import memory_hook
+
+    class _Peak(memory_hook.MemoryHook):
+        name = "EmberPeakMemory"
+
+        def __init__(self) -> None:
+            self.current: dict[int, int] = {}
+            self.peak: dict[int, int] = {}
+            self.sizes: dict[int, int] = {}
+
+        def malloc_postprocess(self, device_id, size, mem_size, mem_ptr, pmem_id):
+            self.sizes[mem_ptr] = mem_size
+            c = self.current.get(device_id, 0) + mem_size
+            self.current[device_id] = c
+            if c > self.peak.get(device_id, 0):
+                self.peak[device_id] = c
+
+        def free_postprocess(self, device_id, mem_size, mem_ptr, pmem_id):
+            n = self.sizes.pop(mem_ptr, mem_size)
+            self.current[device_id] = self.current.get(device_id, 0) - n
+
+    _tracker = _Peak()
+    # seed the counters with what the pool already holds
+    for i in range(cp.cuda.runtime.getDeviceCount()):
+        with cp.cuda.Device(i):
+            used = cp.get_default_memory_pool().used_bytes()
+        _tracker.current[i] = _tracker.peak[i] = used
+    _tracker.__enter__()  # hooks are per thread; ember's allocations happen on this one
+    return _tracker
 
 
 def memory_allocated(dev=None) -> int:
-    """Bytes currently held by tensors (cupy's default memory pool, used bytes)."""
+    """Bytes currently held by tensors on ``dev`` (cupy's default memory pool)."""
     if not is_available():
         return 0
     cp = _cp()
+    _track()
     with cp.cuda.Device(_index(dev)):
-        used = cp.get_default_memory_pool().used_bytes()
-    i = _index(dev)
-    _peak[i] = max(_peak.get(i, 0), used)
-    return used
+        return cp.get_default_memory_pool().used_bytes()
 
 
 def memory_reserved(dev=None) -> int:
@@ -131,22 +170,21 @@ def memory_reserved(dev=None) -> int:
 
 
 def max_memory_allocated(dev=None) -> int:
-    """Peak of :func:`memory_allocated` observed since the last reset.
-
-    NOTE: cupy's pool keeps no peak counter; ember samples it whenever memory stats are read
-    and when tensors are created through ember's allocation hook, so the peak can miss
-    short-lived spikes between samples (see docs/differences.md).
-    """
+    """Peak bytes held by tensors on ``dev`` since the first CUDA use or the last
+    :func:`reset_peak_memory_stats` (tracked for allocations made on the calling thread)."""
     if not is_available():
         return 0
-    memory_allocated(dev)
-    return _peak.get(_index(dev), 0)
+    t = _track()
+    i = _index(dev)
+    return max(t.peak.get(i, 0), memory_allocated(i))
 
 
 def reset_peak_memory_stats(dev=None) -> None:
+    """Restart peak tracking from the current usage."""
     if is_available():
-        _peak[_index(dev)] = 0
-        memory_allocated(dev)
+        t = _track()
+        i = _index(dev)
+        t.peak[i] = memory_allocated(i)
 
 
 def empty_cache() -> None:
