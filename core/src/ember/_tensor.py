@@ -390,9 +390,9 @@ class Tensor:
         return format_tensor(self)
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 and spec:
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return self.__repr__()
+        return format(self.__repr__(), spec)
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
