@@ -48,7 +48,7 @@ class Tensor:
     __array_priority__ = 1000  # numpy defers binary operators to ember
 
     def __init__(self, *args, dtype=None, device=None, requires_grad: bool = False) -> None:
-        from ._creation import _array_from_data
+        from .ops.creation import _array_from_data
         dt = T.to_dtype(dtype) if dtype is not None else T.get_default_dtype()
         if len(args) == 1 and not isinstance(args[0], int):
             arr = _array_from_data(args[0], dt, D.to_device(device), copy=True)
@@ -211,7 +211,7 @@ class Tensor:
 
     @property
     def grad(self):
-        if self.grad_fn is not None and not self._retains_grad and self._rg:
+        if self.grad_fn is not None and not self._retains_grad and self._grad is None:
             import warnings
             warnings.warn(
                 "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. "
@@ -428,9 +428,13 @@ class Tensor:
     __hash__ = object.__hash__
 
     def __reduce_ex__(self, protocol):
-        from ._creation import _rebuild_tensor
+        if self.grad_fn is not None:
+            raise RuntimeError("Can't pickle a non-leaf tensor that requires grad; detach() it "
+                               "first")
         a = self._data if type(self._data) is _ndarray else self._data.get()
-        return (_rebuild_tensor, (np.array(a), str(self.device), self._rg and self.grad_fn is None))
+        return (_rebuild_tensor, (np.array(a), str(self.device), self._rg,
+                                  dict(self.__dict__) if type(self) is not Tensor else None,
+                                  type(self)))
 
     def __deepcopy__(self, memo):
         if self.grad_fn is not None:
@@ -450,6 +454,18 @@ class Tensor:
             if k not in _INTERNAL:  # user attributes only; graph state is not copied
                 new.__dict__[k] = copy.deepcopy(v, memo)
         return new
+
+
+def _rebuild_tensor(arr, device, requires_grad, state=None, cls=None):
+    """Unpickle a tensor (a copy of its data on ``device``)."""
+    dev = D.to_device(device)
+    if dev.type != "cpu":
+        dev = D.canonical(dev)
+        arr = D.move_array(arr, D.CPU, dev)
+    t = (cls or Tensor)._make(arr, bool(requires_grad))
+    if state:
+        t.__dict__.update({k: v for k, v in state.items() if k not in _INTERNAL})
+    return t
 
 
 _INTERNAL = {"_grad", "_output_nr", "_base", "_acc", "_hooks", "_retains_grad",

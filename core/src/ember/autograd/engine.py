@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import warnings
 
+import numpy as np
+
 from . import grad_mode
 from .node import AccumulateGrad, _anomaly, accumulator, edge
 
@@ -34,7 +36,7 @@ def _make_grads(outputs, grads, what="backward"):
     if len(grads) != len(outputs):
         raise RuntimeError(f"grad can be implicitly created only for scalar outputs: got "
                            f"{len(grads)} gradients for {len(outputs)} outputs")
-    for i, (out, g) in enumerate(zip(outputs, grads)):
+    for i, (out, g) in enumerate(zip(outputs, grads, strict=True)):
         if not isinstance(out, Tensor):
             raise TypeError(f"{what}: expected a Tensor as output {i}, got {type(out).__name__}")
         if g is None:
@@ -86,7 +88,14 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         inputs = _tuple(inputs)
         if len(inputs) == 0:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-    run(tensors, grads, retain_graph, create_graph, inputs, accumulate=True)
+    captured = run(tensors, grads, retain_graph, create_graph, inputs, accumulate=True)
+    if inputs is not None:  # non-leaf inputs get their gradient in .grad, as if retained
+        for t, g in zip(inputs, captured, strict=True):
+            if g is not None and t.grad_fn is not None:
+                if t._grad is None:
+                    t._grad = g if create_graph else g.detach().clone()
+                else:
+                    t._grad = t._grad + g if create_graph else t._grad + g.detach()
 
 
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
@@ -119,14 +128,14 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         retain_graph = create_graph
     res = run(outputs, grads, retain_graph, create_graph, inputs, accumulate=False)
     out = []
-    for t, g in zip(inputs, res):
+    for i, (t, g) in enumerate(zip(inputs, res, strict=True)):
         if g is None:
             if materialize_grads:
                 from ..ops.creation import zeros_like
                 g = zeros_like(t)
             elif not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have "
+                                   "been used in the graph. Set allow_unused=True if this is the "
                                    "desired behavior.")
         out.append(g)
     return tuple(out)
@@ -168,30 +177,41 @@ def run(roots, root_grads, keep_graph, create_graph, inputs, accumulate):
     """Execute the backward graph; returns the captured gradients of ``inputs`` (if given)."""
     from .._tensor import Tensor
     root_edges = [edge(t) for t in roots]
-    order = _collect([n for n, _ in root_edges])
     targets = _targets(inputs) if inputs is not None else None
     target_nodes = {n for n, _ in targets} if targets is not None else None
 
-    # which nodes must run: all, or (with inputs) those with a target below them
-    if target_nodes is None:
-        run_set = set(order)
-    else:
+    if target_nodes is None:  # every reachable node runs: count the edges into each
+        run_set = None
+        deps = {}
+        stack = list(dict.fromkeys(n for n, _ in root_edges if n is not None))
+        while stack:
+            for child, _ in stack.pop().next_functions:
+                if child is not None:
+                    if child in deps:
+                        deps[child] += 1
+                    else:
+                        deps[child] = 1
+                        stack.append(child)
+    else:  # only nodes with a wanted input below them run
+        order = _collect([n for n, _ in root_edges])
         run_set = set()
         for node in order:  # children come first
             if any(c in run_set or c in target_nodes for c, _ in node.next_functions
                    if c is not None):
                 run_set.add(node)
         run_set |= {n for n in target_nodes if isinstance(n, AccumulateGrad)}
-    deps = {}
-    for node in order:
-        if node in run_set:
-            for child, _ in node.next_functions:
-                if child is not None:
-                    deps[child] = deps.get(child, 0) + 1
+        deps = {}
+        for node in order:
+            if node in run_set:
+                for child, _ in node.next_functions:
+                    if child is not None:
+                        deps[child] = deps.get(child, 0) + 1
 
     buffers = {}
-    owned = set()  # ids of arrays already handed to a .grad: never hand one out twice
-    for (node, nr), g in zip(root_edges, root_grads):
+    # ids of arrays a .grad must not take over: already handed to a .grad, or seen by user code
+    # (root gradients, hooks, custom Function backwards), which may keep and reuse them
+    owned = set()
+    for (node, nr), g in zip(root_edges, root_grads, strict=True):
         if node is None or g is None:
             continue
         owned.add(id(g._data))
@@ -199,6 +219,10 @@ def run(roots, root_grads, keep_graph, create_graph, inputs, accumulate):
     captured = [None] * len(inputs) if inputs is not None else None
     ready = [n for n in dict.fromkeys(n for n, _ in root_edges)
              if n is not None and deps.get(n, 0) == 0]
+    # NOTE: array-level formulas (Node.fast) serve plain backward passes over the whole graph;
+    # recorded (create_graph), anomaly-checked or input-restricted passes use ember ops.
+    fast_ok = not create_graph and not _anomaly[0] and targets is None
+    make = Tensor._make
 
     prev = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
@@ -206,31 +230,71 @@ def run(roots, root_grads, keep_graph, create_graph, inputs, accumulate):
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
+            fast = node.fast if fast_ok else None
+            if fast is not None and not node._has_hooks and node._out_meta is None:
+                # the hot path: arrays in, arrays out, no tensor wrapping
+                g = grads[0] if grads is not None else None
+                if g is not None:
+                    arrays = fast(g if type(g) is not Tensor else g._data)
+                    if not keep_graph and (node._saved is not None or node._outs is not None):
+                        node.release()
+                    in_meta = node._in_meta
+                    for i, (child, nr) in enumerate(node.next_functions):
+                        if child is None:
+                            continue
+                        a = arrays[i]
+                        if a is not None:
+                            shape, dt = in_meta[i]
+                            if a.shape != shape:
+                                a = _sum_to(node, i, a, shape)
+                            if a.dtype != dt:
+                                a = _cast(a, dt)
+                            buf = buffers.get(child)
+                            if buf is None:
+                                buf = buffers[child] = [None] * _n_out(child)
+                            cur = buf[nr]
+                            buf[nr] = a if cur is None else _data(cur) + a
+                        d = deps[child] - 1
+                        deps[child] = d
+                        if d == 0:
+                            ready.append(child)
+                    continue
             if grads is None:
                 grads = [None] * _n_out(node)
-            grads = _pre_hooks(node, grads, create_graph)
+            else:  # gradients left as arrays by the hot path become tensors here
+                grads = [g if g is None or type(g) is Tensor else make(g) for g in grads]
+            if node._has_hooks or type(node) is AccumulateGrad:
+                grads = _pre_hooks(node, grads, create_graph, owned)
             if targets is not None:
                 for nr, g in enumerate(grads):
                     for i in targets.get((node, nr), ()):
                         captured[i] = g if (g is None or create_graph) else g.detach()
-            if node in run_set and any(g is not None for g in grads):
-                if isinstance(node, AccumulateGrad):
+            if run_set is not None and node not in run_set:
+                continue
+            if any(g is not None for g in grads):
+                if type(node) is AccumulateGrad:
                     if accumulate and (target_nodes is None or node in target_nodes):
                         _accumulate(node.variable, grads[0], create_graph, owned)
                 else:
-                    _execute(node, grads, keep_graph, buffers, create_graph, Tensor)
+                    _execute(node, grads, keep_graph, buffers, create_graph, Tensor, owned)
             for child, _ in node.next_functions:
-                if child is not None and node in run_set:
-                    deps[child] -= 1
-                    if deps[child] == 0:
+                if child is not None:
+                    d = deps[child] - 1
+                    deps[child] = d
+                    if d == 0:
                         ready.append(child)
     finally:
         grad_mode._state.enabled = prev
     return captured
 
 
+def _data(g):
+    """The array of a buffered gradient (a tensor, or an array left by the hot path)."""
+    return g._data if hasattr(g, "_data") else g
+
+
 def _n_out(node) -> int:
-    meta = getattr(node, "_out_meta", None)
+    meta = node._out_meta
     return len(meta) if meta else 1
 
 
@@ -245,21 +309,53 @@ def _add(buffers, node, nr, g, create_graph):
         buf[nr] = cur + g
     else:
         from .._tensor import Tensor
-        buf[nr] = Tensor._make(cur._data + g._data)
+        buf[nr] = Tensor._make(_data(cur) + g._data)
 
 
-def _pre_hooks(node, grads, create_graph):
+def _sum_to(node, i, a, shape):
+    """Sum array gradient ``a`` down to its input's ``shape`` (inverse of broadcasting)."""
+    gs = a.shape
+    lead = len(gs) - len(shape)
+    if lead < 0 or not all(s == 1 or s == t for s, t in zip(shape, gs[lead:])):
+        raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
+                           f"got {list(gs)} but expected shape compatible with {list(shape)}")
+    axes = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
+                                      if s == 1 and gs[lead + k] != 1)
+    if axes:
+        a = a.sum(axis=axes, keepdims=True)
+    return a.reshape(shape)
+
+
+def _cast(a, dt):
+    """Cast an array gradient to its input's dtype; complex to real keeps the real part."""
+    if a.dtype.kind == "c" and dt.kind != "c":
+        a = a.real
+    return a.astype(dt)
+
+
+def _run_tensor_hooks(hooks, grads, nr, owned):
+    for h in list(hooks):
+        g = grads[nr]
+        if g is None:
+            break
+        owned.add(id(g._data))
+        r = h(g)
+        if r is not None:
+            owned.add(id(r._data))
+            grads[nr] = r
+
+
+def _pre_hooks(node, grads, create_graph, owned):
     """Tensor hooks (registered on this node's outputs), retain_grad, then node pre-hooks."""
+    if type(node) is AccumulateGrad:  # a leaf's own hooks (they also see autograd.grad's grads)
+        hooks = node.variable._hooks
+        if hooks:
+            _run_tensor_hooks(hooks, grads, 0, owned)
     d = node.__dict__
     th = d.get("_tensor_hooks")
     if th:
         for nr, hooks in th.items():
-            for h in list(hooks):
-                if grads[nr] is None:
-                    break
-                r = h(grads[nr])
-                if r is not None:
-                    grads[nr] = r
+            _run_tensor_hooks(hooks, grads, nr, owned)
     rt = d.get("_retained")
     if rt:
         for nr, ref in rt.items():
@@ -273,15 +369,23 @@ def _pre_hooks(node, grads, create_graph):
                 t._grad = t._grad + g if create_graph else (t._grad + g.detach())
     if node._pre_hooks:
         for h in list(node._pre_hooks):
+            _own(grads, owned)
             r = h(tuple(grads))
             if r is not None:
                 grads = list(r)
+                _own(grads, owned)
     return grads
 
 
-def _execute(node, grads, keep_graph, buffers, create_graph, Tensor):
-    meta = getattr(node, "_out_meta", None)
-    if meta:  # multi-output nodes get zeros for outputs that received no gradient
+def _own(grads, owned) -> None:
+    for g in grads:
+        if g is not None:
+            owned.add(id(g._data))
+
+
+def _execute(node, grads, keep_graph, buffers, create_graph, Tensor, owned):
+    meta = node._out_meta
+    if meta and node.materialize_grads:  # zeros for outputs that received no gradient
         from ..ops.creation import zeros
         for i, g in enumerate(grads):
             if g is None:
@@ -290,13 +394,17 @@ def _execute(node, grads, keep_graph, buffers, create_graph, Tensor):
     in_grads = node.apply(grads)
     if not isinstance(in_grads, tuple):
         in_grads = (in_grads,)
-    if _anomaly[0]:
+    if _anomaly[0] and _anomaly[1]:
         _check_nan(node, in_grads)
+    if node._foreign_grads:  # a user's backward may return tensors it keeps elsewhere
+        _own(in_grads, owned)
     if node._hooks:
         for h in list(node._hooks):
+            _own(in_grads, owned)
             r = h(in_grads, tuple(grads))
             if r is not None:
                 in_grads = tuple(r)
+                _own(in_grads, owned)
     if not keep_graph:
         node.release()
     nf = node.next_functions
@@ -318,6 +426,9 @@ def _execute(node, grads, keep_graph, buffers, create_graph, Tensor):
             g = _reduce_to(node, i, g, shape)
         if g._data.dtype != dt:
             from .._dtype import _BY_NP
+            if g._data.dtype.kind == "c" and dt.kind != "c":  # PyTorch keeps the real part
+                from ..ops.unary import real
+                g = real(g)
             g = g.to(_BY_NP[dt])
         _add(buffers, child, nr, g, create_graph)
 
@@ -326,7 +437,7 @@ def _reduce_to(node, i, g, shape):
     """Sum a broadcast gradient back to its input's shape (PyTorch's validate_outputs)."""
     gs = g._data.shape
     lead = len(gs) - len(shape)
-    ok = lead >= 0 and all(s == 1 or s == t for s, t in zip(shape, gs[lead:]))
+    ok = lead >= 0 and all(s == 1 or s == t for s, t in zip(shape, gs[lead:], strict=True))
     if not ok:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
                            f"got {list(gs)} but expected shape compatible with {list(shape)}")
@@ -334,13 +445,8 @@ def _reduce_to(node, i, g, shape):
 
 
 def _accumulate(t, g, create_graph, owned):
-    """PyTorch's AccumulateGrad: hooks, then ``t.grad = g`` or ``t.grad += g``."""
+    """PyTorch's AccumulateGrad: ``t.grad = g`` or ``t.grad += g`` (hooks ran before)."""
     from .._tensor import Tensor
-    if t._hooks:
-        for h in list(t._hooks):
-            r = h(g)
-            if r is not None:
-                g = r
     if g._data.shape != t._data.shape:
         g = g.sum_to_size(t._data.shape)
     if g._data.dtype != t._data.dtype:
@@ -352,7 +458,8 @@ def _accumulate(t, g, create_graph, owned):
         else:
             arr = g._data
             # steal the array only when nothing else can see it (fresh, owning, writeable)
-            if arr.base is not None or not arr.flags.writeable or id(arr) in owned:
+            if arr.base is not None or id(arr) in owned or (
+                    type(arr) is np.ndarray and not arr.flags.writeable):  # cupy: no flag
                 arr = arr.copy()
             owned.add(id(arr))
             t._grad = Tensor._make(arr)

@@ -49,21 +49,24 @@ class _DecoratorContext:
             @functools.wraps(func)
             def gen_wrapper(*args, **kwargs):
                 gen = func(*args, **kwargs)
-                with self.clone():
-                    response = gen.send(None)
-                while True:
-                    try:
-                        request = yield response
-                    except GeneratorExit:
-                        with self.clone():
-                            gen.close()
-                        raise
-                    except BaseException as e:  # re-raised inside the generator, in mode
-                        with self.clone():
-                            response = gen.throw(e)
-                    else:
-                        with self.clone():
-                            response = gen.send(request)
+                try:  # every step of the generator runs in the mode, the caller's code doesn't
+                    with self.clone():
+                        response = gen.send(None)
+                    while True:
+                        try:
+                            request = yield response
+                        except GeneratorExit:
+                            with self.clone():
+                                gen.close()
+                            raise
+                        except BaseException as e:  # re-raised inside the generator, in mode
+                            with self.clone():
+                                response = gen.throw(e)
+                        else:
+                            with self.clone():
+                                response = gen.send(request)
+                except StopIteration as stop:  # the generator finished: pass on its value
+                    return stop.value
             return gen_wrapper
 
         @functools.wraps(func)
@@ -114,6 +117,11 @@ class set_grad_enabled(_DecoratorContext):
         self.prev = _state.enabled
         self.mode = mode
         _state.enabled = mode
+
+    def __call__(self, func):
+        # used as a decorator: the mode applies inside calls only, so undo the constructor's switch
+        _state.enabled = self.prev
+        return super().__call__(func)
 
     def __enter__(self) -> None:
         _state.enabled = self.mode

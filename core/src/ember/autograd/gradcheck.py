@@ -63,7 +63,7 @@ def _numerical(func, inputs, diff_idx, outs_shape, eps):
                          else o._data.get().astype(np.float64).reshape(-1)
                          for o in _outputs(func, inputs)]
             flat[j] = orig
-            for k, (p, m) in enumerate(zip(plus, minus)):
+            for k, (p, m) in enumerate(zip(plus, minus, strict=True)):
                 cols[k][j] = (p - m) / (2 * eps)
         jac.append(cols)
     return jac
@@ -147,7 +147,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps: float = 1e-6, atol: f
     if grad_outputs is None:
         g = Generator().manual_seed(0)
         outs = _outputs(func, inputs)
-        grad_outputs = tuple(randn(o.shape, dtype=o.dtype, generator=g, requires_grad=True)
+        grad_outputs = tuple(randn(o.shape, dtype=o.dtype, generator=g).to(o.device)
+                             .requires_grad_()
                              for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)

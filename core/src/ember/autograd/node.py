@@ -26,23 +26,29 @@ _FREED_MSG = (
     "calling backward."
 )
 
-_anomaly = [False]  # detect_anomaly flips this; kept here so recording can check it cheaply
+# [enabled, check_nan]: detect_anomaly sets these; kept here so recording can check them cheaply
+_anomaly = [False, True]
 
 
 class Node:
     """A recorded op: ``backward`` maps output grads to input grads along ``next_functions``."""
 
-    __slots__ = ("next_functions", "_in_meta", "_saved", "_versions", "_outs", "_out_meta",
-                 "_freed", "_pre_hooks", "_hooks", "_trace", "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "_in_meta", "_versions", "__weakref__", "__dict__")
 
     saves_output = False  # subclasses set True to get ``self.output`` in backward
-
-    def __init__(self) -> None:
-        self._saved = None
-        self._outs = None
-        self._freed = False
-        self._pre_hooks = None
-        self._hooks = None
+    materialize_grads = True  # multi-output nodes get zeros for outputs that got no gradient
+    _foreign_grads = False  # True: backward is user code whose results .grad must not adopt
+    # NOTE: per-node defaults live on the class, so creating a node (once per op call,
+    # recorded or not) writes nothing; instances shadow them only when they change.
+    _saved = None
+    _outs = None
+    _freed = False
+    _pre_hooks = None
+    _hooks = None
+    _has_hooks = False  # a tensor hook, retain_grad or pre-hook waits on this node's outputs
+    _out_meta = None  # multi-output nodes: ((shape, dtype, device), ...) per output
+    _trace = None
+    fast = None  # optional array-level backward, see below
 
     # ------------------------------------------------------------------ identity
     def name(self) -> str:
@@ -62,7 +68,10 @@ class Node:
     def save(self, *tensors) -> None:
         """Keep input tensors for backward; their versions are checked when unpacked."""
         self._saved = tensors
-        self._versions = tuple(None if t is None else t._vc[0] for t in tensors)
+        if len(tensors) == 1:
+            self._versions = (tensors[0]._vc[0],)
+        else:
+            self._versions = tuple(None if t is None else t._vc[0] for t in tensors)
 
     @property
     def saved(self) -> tuple:
@@ -72,10 +81,26 @@ class Node:
             if self._freed:
                 raise RuntimeError(_FREED_MSG)
             return ()
-        for i, (t, v) in enumerate(zip(saved, self._versions)):
+        for i, (t, v) in enumerate(zip(saved, self._versions, strict=True)):
             if t is not None and t._vc[0] != v:
                 raise RuntimeError(_modified_message(t, self, i, v))
         return saved
+
+    # Array-level formulas.  A node class may define ``fast(self, g) -> tuple`` taking the
+    # output gradient as an array and returning one array (or None) per input: the same
+    # derivative as ``backward``, used by plain (non create_graph) backward passes, where
+    # building ember tensors for every intermediate would dominate small ops.  Tests compare
+    # both paths for every op that has one.
+    def out_array(self):
+        """Output 0's array (version-checked), for ``fast`` formulas."""
+        outs = self._outs
+        if outs is None or outs[0][1][0] != outs[0][2]:
+            return self.output._data  # raises the freed / modified error
+        return outs[0][0]
+
+    def saved_arrays(self) -> list:
+        """The saved tensors' arrays (version-checked), for ``fast`` formulas."""
+        return [None if t is None else t._data for t in self.saved]
 
     @property
     def output(self):
@@ -124,6 +149,7 @@ class Node:
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
+        self._has_hooks = True
         return _RemovableHandle(self._pre_hooks, fn)
 
     # ------------------------------------------------------------------ protocol
@@ -144,7 +170,6 @@ class AccumulateGrad(Node):
     __slots__ = ("variable",)
 
     def __init__(self, variable) -> None:
-        Node.__init__(self)
         self.variable = variable
         self.next_functions = ()
 
@@ -173,8 +198,7 @@ def edge(t) -> tuple:
 
 
 def _modified_message(t, node, i, expected) -> str:
-    kind = f"{t.device.type.upper() if t.device.type != 'cpu' else ''}" \
-           f"{_legacy_type(t)}[{', '.join(map(str, t.shape))}]"
+    kind = f"{_legacy_type(t)}[{', '.join(map(str, t.shape))}]"
     owner = (f", which is output {t._output_nr} of {t.grad_fn.name()}," if t.grad_fn is not None
              else "")
     return ("one of the variables needed for gradient computation has been modified by an "
@@ -188,7 +212,8 @@ def _legacy_type(t) -> str:
     names = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
              "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
              "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
-    return f"ember.{names.get(t.dtype.name, t.dtype.name)}Tensor "
+    where = "" if t.device.type == "cpu" else t.device.type + "."  # ember.cuda.FloatTensor
+    return f"ember.{where}{names.get(t.dtype.name, t.dtype.name)}Tensor "
 
 
 class _RemovableHandle:
