@@ -17,7 +17,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import _tensor_methods  # noqa: F401  (attaches methods and operators to Tensor)
-from . import autograd, cuda, random, return_types
+from . import autograd, cuda, linalg, random, return_types
 from ._device import device
 from ._dtype import (
     bool,
@@ -64,17 +64,23 @@ from .ops.binary import __all__ as _binary_all
 from .ops.comparison import *  # noqa: F403
 from .ops.comparison import __all__ as _comparison_all
 from .ops.conversion import type_as
+from .ops.counting import *  # noqa: F403
+from .ops.counting import __all__ as _counting_all
 from .ops.creation import *  # noqa: F403
 from .ops.creation import __all__ as _creation_all
 from .ops.creation import from_dlpack
 from .ops.indexing import *  # noqa: F403
 from .ops.indexing import __all__ as _indexing_all
+from .ops.linalg_methods import *  # noqa: F403
+from .ops.linalg_methods import __all__ as _linalg_all
 from .ops.matmul import *  # noqa: F403
 from .ops.matmul import __all__ as _matmul_all
 from .ops.reduction import *  # noqa: F403
 from .ops.reduction import __all__ as _reduction_all
 from .ops.shape import *  # noqa: F403
 from .ops.shape import __all__ as _shape_all
+from .ops.sorting import *  # noqa: F403
+from .ops.sorting import __all__ as _sorting_all
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_all
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
@@ -141,8 +147,9 @@ def get_num_threads():
 
 __all__ = sorted(
     {n for group in (_binary_all, _comparison_all, _creation_all, _indexing_all, _matmul_all,
-                     _reduction_all, _shape_all, _unary_all) for n in group} - _PRIVATE
-    | {"Tensor", "Size", "device", "dtype", "Generator", "autograd", "cuda", "random",
+                     _sorting_all, _counting_all,
+                     _reduction_all, _shape_all, _unary_all, _linalg_all) for n in group} - _PRIVATE
+    | {"Tensor", "Size", "device", "dtype", "Generator", "autograd", "cuda", "linalg", "random",
        "return_types", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
        "inference_mode", "is_inference_mode_enabled", "manual_seed", "seed", "initial_seed",
        "get_rng_state", "set_rng_state", "float16", "float32", "float64", "half", "float",

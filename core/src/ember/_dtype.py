@@ -51,9 +51,18 @@ class dtype:
         return (_dtype_from_name, (self.name,))
 
     def to_real(self) -> dtype:
+        """The real counterpart of a complex dtype (other dtypes are returned unchanged)."""
         return {complex64: float32, complex128: float64}.get(self, self)
 
     def to_complex(self) -> dtype:
+        """The complex dtype with this float precision (``float16 -> complex64``: ember has
+        no complex32); complex dtypes are returned unchanged.
+
+        Raises:
+            RuntimeError: for integer and bool dtypes.
+        """
+        if self._kind < 2:
+            raise RuntimeError(f"Unknown Complex ScalarType for {scalar_type_name(self)}")
         return {float16: complex64, float32: complex64, float64: complex128}.get(self, self)
 
 
@@ -78,6 +87,25 @@ def _dtype_from_name(name: str) -> dtype:
     return _BY_NAME[name]
 
 
+# PyTorch's C++ ScalarType names, used in "not implemented for 'Float'" messages
+_SCALAR_TYPE_NAMES = {
+    "float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+    "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool",
+    "complex64": "ComplexFloat", "complex128": "ComplexDouble",
+}
+
+
+def scalar_type_name(d: dtype) -> str:
+    """PyTorch's ScalarType name of ``d`` (``float32 -> 'Float'``), as its messages print it."""
+    return _SCALAR_TYPE_NAMES[d.name]
+
+
+def not_implemented(op: str, d: dtype) -> NotImplementedError:
+    """The error an op raises for a dtype it has no kernel for (PyTorch's wording and type;
+    NotImplementedError is a RuntimeError subclass, so ``except RuntimeError`` catches it)."""
+    return NotImplementedError(f'"{op}" not implemented for \'{scalar_type_name(d)}\'')
+
+
 def from_numpy_dtype(np_dtype, what: str = "array") -> dtype:
     """The ember dtype of a numpy dtype; TypeError naming it when ember has no such dtype."""
     try:
@@ -90,7 +118,7 @@ def from_numpy_dtype(np_dtype, what: str = "array") -> dtype:
 
 
 def to_dtype(d, what: str = "dtype") -> dtype:
-    """Accept an ember dtype (or a numpy dtype / Python type, for convenience) and return ember's."""
+    """Accept an ember dtype (or a numpy dtype / Python type, for convenience); return ember's."""
     if isinstance(d, dtype):
         return d
     if d is builtins.float:
@@ -204,17 +232,21 @@ class finfo:
     def __init__(self, type: dtype | None = None) -> None:
         d = to_dtype(type if type is not None else _default[0])
         if not (d.is_floating_point or d.is_complex):
-            raise TypeError(f"finfo: expected a floating point or complex dtype, got {d}")
+            raise TypeError(f"finfo() requires a floating point input type, got {d}. Use "
+                            f"ember.iinfo for integer types")
         f = np.finfo(d.np)
         self.dtype = d.to_real().name
         self.bits, self.eps, self.max, self.min = f.bits, builtins.float(f.eps), \
             builtins.float(f.max), builtins.float(f.min)
         self.tiny = self.smallest_normal = builtins.float(f.tiny)
-        self.resolution = builtins.float(f.resolution)
+        # NOTE: 10 ** -precision computed in Python (numpy's is rounded to the dtype itself,
+        # 0.0010004 for float16); PyTorch reports exactly 0.001
+        self.resolution = 10.0 ** -builtins.int(f.precision)
 
     def __repr__(self) -> str:
         return (f"finfo(resolution={self.resolution}, min={self.min:g}, max={self.max:g}, "
-                f"eps={self.eps}, smallest_normal={self.tiny}, bits={self.bits}, dtype={self.dtype})")
+                f"eps={self.eps}, smallest_normal={self.tiny}, bits={self.bits}, "
+                f"dtype={self.dtype})")
 
 
 class iinfo:
@@ -222,10 +254,14 @@ class iinfo:
 
     def __init__(self, type: dtype) -> None:
         d = to_dtype(type)
-        if d._kind != 1 and d is not bool:
-            raise TypeError(f"iinfo: expected an integer dtype, got {d}")
-        i = np.iinfo(d.np) if d is not bool else np.iinfo(np.uint8)
-        self.bits, self.min, self.max, self.dtype = i.bits, builtins.int(i.min), builtins.int(i.max), d.name
+        if d is bool:
+            raise TypeError("ember.bool is not supported by ember.iinfo")
+        if d._kind != 1:
+            raise TypeError(f"iinfo() requires an integer input type, got {d}. Use "
+                            f"ember.finfo for floating point types")
+        i = np.iinfo(d.np)
+        self.bits, self.dtype = i.bits, d.name
+        self.min, self.max = builtins.int(i.min), builtins.int(i.max)
 
     def __repr__(self) -> str:
         return f"iinfo(min={self.min}, max={self.max}, bits={self.bits}, dtype={self.dtype})"

@@ -17,24 +17,28 @@ from .ops import (
     binary,
     comparison,
     conversion,
+    counting,
     creation,
     indexing,
     inplace,
+    linalg_methods,
     matmul,
     reduction,
     shape,
+    sorting,
     unary,
 )
 from .random import generator_for
 
-METHOD_MODULES = [unary, binary, comparison, reduction, shape, indexing, matmul]
+METHOD_MODULES = [unary, binary, comparison, reduction, shape, indexing, matmul, linalg_methods]
+METHOD_MODULES += [sorting, counting]
 _FIRST = ("input", "tensor", "self")
 # functions whose first parameter is "input" but that PyTorch has no Tensor method for
 _NOT_METHODS = {"cat", "stack", "binary", "dims", "einsum", "chain_matmul", "block_diag",
                 "cartesian_prod", "meshgrid", "broadcast_tensors", "broadcast_shapes",
                 "hstack", "vstack", "dstack", "column_stack", "atleast_1d", "atleast_2d",
                 "atleast_3d", "special_expit", "special_xlog1py", "squeeze_dims",
-                "select_along", "getitem"}
+                "select_along", "getitem", "bucketize"}
 
 
 def _attach_module(mod) -> None:

@@ -52,7 +52,8 @@ class Generator:
     def manual_seed(self, seed) -> Generator:
         seed = int(seed)
         if seed < -(2 ** 63) or seed >= 2 ** 64:
-            raise RuntimeError(f"Overflow when unpacking long: seed {seed} is out of range")
+            raise ValueError(f"Overflow when unpacking long long: seed {seed} is outside "
+                             f"[-2**63, 2**64)")
         self._seed = seed % (2 ** 64)
         self._reset()
         return self

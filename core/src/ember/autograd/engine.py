@@ -224,8 +224,10 @@ def run(roots, root_grads, keep_graph, create_graph, inputs, accumulate):
     fast_ok = not create_graph and not _anomaly[0] and targets is None
     make = Tensor._make
 
+    from ..ops._dispatch import loud, quiet
     prev = grad_mode._state.enabled
     grad_mode._state.enabled = create_graph
+    tok = quiet()  # backward formulas, like forwards, never emit numpy fp warnings
     try:
         while ready:
             node = ready.pop()
@@ -284,6 +286,7 @@ def run(roots, root_grads, keep_graph, create_graph, inputs, accumulate):
                     if d == 0:
                         ready.append(child)
     finally:
+        loud(tok)
         grad_mode._state.enabled = prev
     return captured
 

@@ -142,6 +142,7 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
+        self._has_hooks = True
         return _RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):

@@ -36,18 +36,34 @@ try:
     def loud(token) -> None:
         _errvar.reset(token)
 except ImportError:  # pragma: no cover - other numpy layouts
+    class _ErrstateVar:
+        """``set``/``reset`` over ``np.errstate`` where numpy's context variable is private."""
+
+        @staticmethod
+        def set(_):
+            e = np.errstate(all="ignore")
+            e.__enter__()
+            return e
+
+        @staticmethod
+        def reset(token) -> None:
+            token.__exit__(None, None, None)
+
+    _errvar, _QUIET = _ErrstateVar(), None
+
     def quiet():
-        e = np.errstate(all="ignore")
-        e.__enter__()
-        return e
+        return _errvar.set(_QUIET)
 
     def loud(token) -> None:
-        token.__exit__(None, None, None)
+        _errvar.reset(token)
 
 
 def xp_of(a):
-    """numpy or cupy, whichever holds array ``a``."""
-    return np if type(a) is _ndarray else D._cupy
+    """numpy or cupy, whichever holds array ``a`` (numpy scalars count as numpy)."""
+    if type(a) is _ndarray:
+        return np
+    cp = D._cupy
+    return cp if cp is not None and isinstance(a, cp.ndarray) else np
 
 
 def needs_grad(*tensors) -> bool:
@@ -59,10 +75,27 @@ def needs_grad(*tensors) -> bool:
     return False
 
 
+def _edge_meta(t):
+    """(edge, input metadata) for one input: metadata is what the engine checks grads against."""
+    if t is None or not t._rg:
+        return (None, 0), None
+    return edge(t), (t._data.shape, t._data.dtype)
+
+
 def _record(node, inputs) -> None:
-    node.next_functions = tuple((None, 0) if t is None else edge(t) for t in inputs)
-    node._in_meta = tuple(None if t is None or not t._rg else (t._data.shape, t._data.dtype)
-                          for t in inputs)
+    if len(inputs) == 1:
+        e, m = _edge_meta(inputs[0])
+        node.next_functions = (e,)
+        node._in_meta = (m,)
+    elif len(inputs) == 2:
+        e0, m0 = _edge_meta(inputs[0])
+        e1, m1 = _edge_meta(inputs[1])
+        node.next_functions = (e0, e1)
+        node._in_meta = (m0, m1)
+    else:
+        em = [_edge_meta(t) for t in inputs]
+        node.next_functions = tuple(e for e, _ in em)
+        node._in_meta = tuple(m for _, m in em)
     if _anomaly[0]:
         node.__dict__["_trace"] = traceback.format_stack()[:-3]
 
@@ -123,6 +156,17 @@ def wrap(node, inputs, out, view_of=None):
     return t
 
 
+def record_one(node, inputs, out):
+    """Wrap the single output of a node that must be recorded (the caller checked that)."""
+    if out.dtype.kind not in "fc":
+        return Tensor._make(out)
+    _record(node, inputs)
+    t = Tensor._make(out, True, node)
+    if node.saves_output:
+        node._outs = ((out, t._vc, 0),)
+    return t
+
+
 # ---------------------------------------------------------------------- operand handling
 def check_same_device(op: str, *tensors) -> None:
     """RuntimeError naming both devices when tensors live on different devices."""
@@ -136,6 +180,9 @@ def check_same_device(op: str, *tensors) -> None:
                 type(t._data) is not _ndarray and t.device != first.device):
             if t._data.ndim == 0 and type(t._data) is _ndarray:
                 continue  # PyTorch lets CPU 0-d tensors join CUDA ops
+            if first._data.ndim == 0 and type(first._data) is _ndarray:
+                first = t  # ... also as the first operand
+                continue
             raise RuntimeError(f"{op}: Expected all tensors to be on the same device, but found "
                                f"at least two devices, {first.device} and {t.device}!")
 
@@ -153,7 +200,10 @@ def as_tensor_arg(x, op: str, name: str, like: Tensor | None = None) -> Tensor:
 
 
 def is_scalar(x) -> bool:
-    return isinstance(x, (bool, int, float, complex, numbers.Number)) and not isinstance(x, Tensor)
+    t = type(x)
+    if t is float or t is int or t is bool:  # the common cases, without ABC checks
+        return True
+    return isinstance(x, (complex, numbers.Number)) and not isinstance(x, Tensor)
 
 
 def to_py_scalar(x):
@@ -189,6 +239,8 @@ def binary_operands(op: str, a, b):
         y = b._data
         if type(x) is not type(y) or type(x) is not _ndarray:
             check_same_device(op, a, b)
+            if type(x) is not type(y):  # a CPU 0-d tensor joins a CUDA op: copy it over
+                x, y = (xp_of(y).asarray(x), y) if type(x) is _ndarray else (x, xp_of(x).asarray(y))
         if x.dtype is y.dtype or x.dtype == y.dtype:
             return a, b, x, y, T._BY_NP[x.dtype]
         dt = T.result_type(a, b)
@@ -197,14 +249,17 @@ def binary_operands(op: str, a, b):
         if y.dtype != dt.np:
             y = y.astype(dt.np)
         return a, b, x, y, dt
-    if isinstance(b, np.generic):
-        b = b.item()
-    if not is_scalar(b):
-        b = as_tensor_arg(b, op, "other", a)
-        return binary_operands(op, a, b)
+    tb_ = type(b)
+    if tb_ is not float and tb_ is not int:
+        if isinstance(b, np.generic):
+            b = b.item()
+        if not is_scalar(b):
+            b = as_tensor_arg(b, op, "other", a)
+            return binary_operands(op, a, b)
+        tb_ = type(b)
     adt = T._BY_NP[x.dtype]
-    bk = 3 if isinstance(b, complex) else 2 if isinstance(b, float) else \
-        0 if isinstance(b, bool) else 1
+    bk = 2 if tb_ is float else 1 if tb_ is int else 0 if tb_ is bool else \
+        3 if isinstance(b, complex) else 2 if isinstance(b, float) else 1
     if bk <= adt._kind:
         dt = adt
     else:
@@ -218,3 +273,29 @@ def binary_operands(op: str, a, b):
 def float_dtype(dt: T.dtype) -> T.dtype:
     """Integer/bool -> the default float dtype (for ops like ``/``, ``sqrt``, ``mean``)."""
     return dt if dt._kind >= 2 else T.get_default_dtype()
+
+
+def broadcast_error(op: str, *shapes) -> RuntimeError | None:
+    """PyTorch's RuntimeError for ``shapes`` that do not broadcast, naming ``op`` and the
+    shapes; ``None`` when they do broadcast.  Called only after numpy refused (no hot-path cost).
+    """
+    acc = ()
+    for s in shapes:
+        s = tuple(s)
+        n = max(len(acc), len(s))
+        a = (1,) * (n - len(acc)) + acc
+        b = (1,) * (n - len(s)) + s
+        # PyTorch scans from the last dimension and reports the first mismatch it meets
+        for i in range(n - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return RuntimeError(
+                    f"{op}(): The size of tensor a ({a[i]}) must match the size of tensor b "
+                    f"({b[i]}) at non-singleton dimension {i}; got shapes {list(acc)} and "
+                    f"{list(s)}")
+        acc = tuple(y if x == 1 else x for x, y in zip(a, b, strict=True))
+    return None
+
+
+def shape_of(v) -> tuple:
+    """Shape of an array operand; ``()`` for a Python scalar."""
+    return getattr(v, "shape", ())

@@ -2,7 +2,8 @@
 
 Gradients come back in the broadcast shape; the engine sums them to each input's shape.
 ``/`` is true division (ints give the default float dtype), ``//`` floors, ``%`` takes the
-divisor's sign (Python's rule) and ``fmod`` the dividend's.
+divisor's sign (Python's rule) and ``fmod`` the dividend's.  Integer ``**`` follows C:
+a negative exponent gives ``0`` except for bases ``1`` and ``-1``.
 
 Example:
     >>> import ember
@@ -10,18 +11,43 @@ Example:
     tensor([0.5000, 1.0000])
     >>> ember.tensor([-7, 7]) // 2
     tensor([-4,  3])
+    >>> ember.tensor([-7, 7]) % 3, ember.fmod(ember.tensor([-7, 7]), 3)
+    (tensor([2, 1]), tensor([-1,  1]))
 """
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 
 from .. import _dtype as T
 from .._tensor import Tensor
-from ..autograd.node import Node
-from ._dispatch import _state, binary_operands, float_dtype, loud, quiet, wrap, xp_of
+from ._binary_nodes import (
+    _INT,
+    Add,
+    Atan2,
+    Copysign,
+    Div,
+    FloorDivide,
+    Fmax,
+    Fmin,
+    Fmod,
+    Heaviside,
+    Hypot,
+    LogAddExp,
+    LogAddExp2,
+    Maximum,
+    Minimum,
+    Mul,
+    NextAfter,
+    Pow,
+    Remainder,
+    Sub,
+    TruncDivide,
+    Xlog1py,
+    Xlogy,
+    binary,
+)
+from ._dispatch import binary_operands, broadcast_error, float_dtype, shape_of, xp_of
 
 __all__ = [
     "add", "sub", "subtract", "rsub", "mul", "multiply", "div", "divide", "true_divide",
@@ -33,325 +59,66 @@ __all__ = [
 ]
 
 
-class _B(Node):
-    """A binary op; ``self.a``/``self.b`` are the operands (tensor, or the Python scalar)."""
-
-    saves_inputs = True
-
-    def operands(self):
-        ta, tb = self.saved
-        return (ta if ta is not None else self.sa), (tb if tb is not None else self.sb)
-
-    def needs(self, i: int) -> bool:
-        return self.next_functions[i][0] is not None
-
-
-def binary(cls, a, b, op: str, to_float: bool = False, out_dtype=None):
-    """Run binary op ``cls`` on tensors/scalars ``a``, ``b`` and record it when needed."""
-    ta, tb, x, y, dt = binary_operands(op, a, b)
-    if to_float and dt._kind < 2:
-        f = float_dtype(dt).np
-        x = x.astype(f) if ta is not None else x
-        y = y.astype(f) if tb is not None else y
-    node = cls()
-    xp = np if type(x) is np.ndarray or type(y) is np.ndarray else xp_of(
-        x if ta is not None else y)
-    tok = quiet()
-    try:
-        out = node.forward(xp, x, y)
-    finally:
-        loud(tok)
-    if type(out) is not np.ndarray and isinstance(out, np.generic):
-        out = np.asarray(out)
-    if _state.enabled and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
-        if cls.saves_inputs:
-            node.save(ta, tb)
-            node.sa = a if ta is None else None
-            node.sb = b if tb is None else None
-        return wrap(node, (ta, tb), out)
-    return Tensor._make(out)
-
-
-class Add(_B):
-    saves_inputs = False
-
-    def forward(self, xp, x, y):
-        return x + y
-
-    def backward(self, gy):
-        return gy, gy
-
-
-class Sub(_B):
-    saves_inputs = False
-
-    def forward(self, xp, x, y):
-        return x - y
-
-    def backward(self, gy):
-        return gy, -gy
-
-
-class Mul(_B):
-    def forward(self, xp, x, y):
-        return x * y
-
-    def backward(self, gy):
-        a, b = self.operands()
-        ga = gy * _conj(b) if self.needs(0) else None
-        gb = gy * _conj(a) if self.needs(1) else None
-        return ga, gb
-
-
-class Div(_B):
-    def forward(self, xp, x, y):
-        return x / y
-
-    def backward(self, gy):
-        a, b = self.operands()
-        ga = gy / _conj(b) if self.needs(0) else None
-        gb = -gy * _conj(a) / _conj(b * b) if self.needs(1) else None
-        return ga, gb
-
-
-class Pow(_B):
-    def forward(self, xp, x, y):
-        return x ** y
-
-    def backward(self, gy):
-        a, b = self.operands()
-        ga = gb = None
-        if self.needs(0):
-            if isinstance(b, (int, float)) and not isinstance(b, bool):
-                # NOTE: d/dx x^0 = 0 everywhere (also at x = 0, where 0 * x^-1 would be nan)
-                ga = gy * 0 if b == 0 else gy * b * a ** (b - 1)
-            else:
-                ga = gy * b * (a ** (b - 1)).where(b != 0, 0.0)
-        if self.needs(1):
-            # NOTE: d/dy x^y = x^y log x, taken as 0 where x == 0 and y >= 0 (PyTorch's choice)
-            r = a ** b
-            la = a.log() if isinstance(a, Tensor) else math.log(a) if a > 0 else float("nan")
-            g = gy * r * la
-            if isinstance(a, Tensor):
-                g = g.where((a != 0) | (b < 0), 0.0)
-            elif a == 0:
-                g = (gy * 0).where(b >= 0, float("nan"))
-            gb = g
-        return ga, gb
-
-
-class Atan2(_B):
-    def forward(self, xp, x, y):
-        return xp.arctan2(x, y)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        d = a * a + b * b
-        return (gy * b / d if self.needs(0) else None, -gy * a / d if self.needs(1) else None)
-
-
-class Hypot(_B):
-    saves_output = True
-
-    def forward(self, xp, x, y):
-        return xp.hypot(x, y)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        h = self.output
-        return (gy * a / h if self.needs(0) else None, gy * b / h if self.needs(1) else None)
-
-
-class LogAddExp(_B):
-    saves_output = True
-
-    def forward(self, xp, x, y):
-        return xp.logaddexp(x, y)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        r = self.output
-        return (gy * (a - r).exp() if self.needs(0) else None,
-                gy * (b - r).exp() if self.needs(1) else None)
-
-
-class LogAddExp2(_B):
-    saves_output = True
-
-    def forward(self, xp, x, y):
-        return xp.logaddexp2(x, y)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        r = self.output
-        return (gy * ((a - r) * math.log(2)).exp() if self.needs(0) else None,
-                gy * ((b - r) * math.log(2)).exp() if self.needs(1) else None)
-
-
-class Xlogy(_B):
-    def forward(self, xp, x, y):
-        # NOTE: 0 * log(y) is 0 even for y == 0 (but NaN y propagates)
-        r = x * xp.log(y)
-        return xp.where((x == 0) & ~xp.isnan(y), 0, r).astype(r.dtype, copy=False)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        ga = gb = None
-        if self.needs(0):
-            lb = b.log() if isinstance(b, Tensor) else math.log(b)
-            ga = gy * lb
-            if isinstance(a, Tensor):
-                ga = ga.where((a != 0) | (b != b) if isinstance(b, Tensor) else (a != 0), 0.0)
-        if self.needs(1):
-            gb = gy * a / b
-        return ga, gb
-
-
-class Xlog1py(_B):
-    def forward(self, xp, x, y):
-        r = x * xp.log1p(y)
-        return xp.where((x == 0) & ~xp.isnan(y), 0, r).astype(r.dtype, copy=False)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        ga = gy * (b.log1p() if isinstance(b, Tensor) else math.log1p(b)) \
-            if self.needs(0) else None
-        gb = gy * a / (b + 1) if self.needs(1) else None
-        return ga, gb
-
-
-class _MinMax(_B):
-    """maximum/minimum: the gradient goes to the chosen input, split evenly on ties."""
-
-    def backward(self, gy):
-        a, b = self.operands()
-        pick_a = self._pick(a, b)
-        tie = (a == b)
-        wa = pick_a.to(gy.dtype) - tie * 0.5
-        wb = 1 - wa
-        return (gy * wa if self.needs(0) else None, gy * wb if self.needs(1) else None)
-
-
-class Maximum(_MinMax):
-    def forward(self, xp, x, y):
-        return xp.maximum(x, y)
-
-    @staticmethod
-    def _pick(a, b):
-        return (a >= b) | (b != b)
-
-
-class Minimum(_MinMax):
-    def forward(self, xp, x, y):
-        return xp.minimum(x, y)
-
-    @staticmethod
-    def _pick(a, b):
-        return (a <= b) | (b != b)
-
-
-class Fmax(_MinMax):
-    def forward(self, xp, x, y):
-        return xp.fmax(x, y)
-
-    @staticmethod
-    def _pick(a, b):
-        return (a >= b) | (b != b)
-
-
-class Fmin(_MinMax):
-    def forward(self, xp, x, y):
-        return xp.fmin(x, y)
-
-    @staticmethod
-    def _pick(a, b):
-        return (a <= b) | (b != b)
-
-
-class Copysign(_B):
-    saves_output = True
-
-    def forward(self, xp, x, y):
-        return xp.copysign(x, y)
-
-    def backward(self, gy):
-        a, _ = self.operands()
-        r = self.output
-        # d/da copysign(a, b) = sign(a) * sign(result), 0 at a == 0
-        g = (gy * a.sign() * r.sign()) if self.needs(0) else None
-        return g, (gy * 0 if self.needs(1) else None)
-
-
-class Remainder(_B):
-    def forward(self, xp, x, y):
-        if x.dtype.kind in "iu" if hasattr(x, "dtype") else False:
-            if bool((xp.asarray(y) == 0).any()):
-                raise RuntimeError("ZeroDivisionError: remainder by zero")
-        return xp.remainder(x, y)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        return (gy if self.needs(0) else None,
-                -gy * (a / b).floor() if self.needs(1) else None)
-
-
-class Fmod(_B):
-    def forward(self, xp, x, y):
-        if x.dtype.kind in "iu" if hasattr(x, "dtype") else False:
-            if bool((xp.asarray(y) == 0).any()):
-                raise RuntimeError("ZeroDivisionError: fmod by zero")
-        return xp.fmod(x, y)
-
-    def backward(self, gy):
-        a, b = self.operands()
-        return (gy if self.needs(0) else None,
-                -gy * (a / b).trunc() if self.needs(1) else None)
-
-
-class FloorDivide(_B):
-    saves_inputs = False
-
-    def forward(self, xp, x, y):
-        if x.dtype.kind in "iu" if hasattr(x, "dtype") else False:
-            if bool((xp.asarray(y) == 0).any()):
-                raise RuntimeError("ZeroDivisionError: integer division by zero")
-        return xp.floor_divide(x, y)
-
-    def backward(self, gy):
-        return gy * 0, gy * 0
-
-
-class Heaviside(_B):
-    saves_inputs = False
-
-    def forward(self, xp, x, y):
-        return xp.where(x == 0, y, (x > 0)).astype(xp.result_type(x, y))
-
-    def backward(self, gy):
-        raise RuntimeError("the derivative for 'heaviside' is not implemented.")
-
-
-def _conj(t):
-    if isinstance(t, Tensor):
-        return t.conj() if t._data.dtype.kind == "c" else t
-    return t.conjugate() if isinstance(t, complex) else t
-
-
 # ---------------------------------------------------------------------- public functions
+def _is_bool(x) -> bool:
+    return isinstance(x, bool) or isinstance(x, Tensor) and x._data.dtype == np.bool_
+
+
+def _check_alpha(op: str, input, other, alpha) -> None:
+    dt = T.result_type(input, other)
+    if isinstance(alpha, bool) and dt is not T.bool:
+        raise RuntimeError(f"{op}(): Boolean alpha only supported for Boolean results.")
+    if dt._kind < 2 and isinstance(alpha, (float, complex)):
+        raise RuntimeError(f"{op}(): For integral input tensors, argument alpha must not be a "
+                           f"floating point number.")
+    if dt._kind < 3 and isinstance(alpha, complex):
+        raise RuntimeError(f"{op}(): For non-complex input tensors, argument alpha must not be "
+                           f"a complex number.")
+
+
 def add(input, other, *, alpha=1, out=None):
-    """``input + alpha * other``."""
-    if alpha != 1:
+    """``input + alpha * other`` with broadcasting and type promotion.
+
+    Args:
+        input (Tensor or Number), other (Tensor or Number): the operands.
+        alpha (Number, default 1): multiplier of ``other``.
+        out (Tensor, optional): written with the result.
+
+    Raises:
+        RuntimeError: shapes that do not broadcast; a float ``alpha`` with integer operands.
+
+    Example:
+        >>> import ember
+        >>> ember.add(ember.tensor([1, 2]), ember.tensor([10, 20]), alpha=2)
+        tensor([21, 42])
+    """
+    if alpha != 1 or alpha is True:
+        _check_alpha("add", input, other, alpha)
         other = mul(other, alpha)
     r = binary(Add, input, other, "add")
     return r if out is None else out.copy_(r)
 
 
 def sub(input, other, *, alpha=1, out=None):
-    """``input - alpha * other``."""
-    if _is_bool(input) and _is_bool(other):
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    """``input - alpha * other``; bool operands are refused (use ``^`` / ``~``).
+
+    Raises:
+        RuntimeError: a bool operand, or shapes that do not broadcast.
+
+    Example:
+        >>> import ember
+        >>> 2 - ember.tensor([1.0, 3.0])
+        tensor([ 1., -1.])
+    """
+    if _is_bool(input) or _is_bool(other):
+        if _is_bool(input) and _is_bool(other):
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                               "supported. Use the `^` or `logical_xor()` operator instead.")
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     if alpha != 1:
+        _check_alpha("sub", input, other, alpha)
         other = mul(other, alpha)
     r = binary(Sub, input, other, "sub")
     return r if out is None else out.copy_(r)
@@ -360,17 +127,19 @@ def sub(input, other, *, alpha=1, out=None):
 subtract = sub
 
 
-def _is_bool(x):
-    return isinstance(x, Tensor) and x._data.dtype == np.bool_ or isinstance(x, bool)
-
-
 def rsub(input, other, *, alpha=1):
-    """``other - alpha * input``."""
+    """``other - alpha * input`` (``sub`` with the operands swapped)."""
     return sub(other, input, alpha=alpha)
 
 
 def mul(input, other, *, out=None):
-    """``input * other``."""
+    """``input * other`` with broadcasting and type promotion (``bool * bool`` stays bool).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([1, 2]) * 2.5
+        tensor([2.5000, 5.0000])
+    """
     r = binary(Mul, input, other, "mul")
     return r if out is None else out.copy_(r)
 
@@ -379,19 +148,28 @@ multiply = mul
 
 
 def div(input, other, *, rounding_mode=None, out=None):
-    """``input / other``; ``rounding_mode`` ``None`` (true division), ``'trunc'``, ``'floor'``."""
+    """``input / other``.
+
+    ``rounding_mode=None`` is true division (integer operands give the default float dtype),
+    ``'trunc'`` rounds toward zero and ``'floor'`` down; both keep integer dtypes.
+
+    Raises:
+        RuntimeError: an unknown ``rounding_mode``; integer division by zero when rounding.
+
+    Example:
+        >>> import ember
+        >>> ember.div(ember.tensor([-7, 7]), 2, rounding_mode="trunc")
+        tensor([-3,  3])
+    """
     if rounding_mode is None:
         r = binary(Div, input, other, "div", to_float=True)
     elif rounding_mode == "floor":
-        r = floor_divide(input, other)
+        r = binary(FloorDivide, input, other, "div_floor")
     elif rounding_mode == "trunc":
-        r = binary(Div, input, other, "div", to_float=True).trunc()
-        dt = T.result_type(*(v for v in (input, other)))
-        if dt._kind < 2:
-            r = r.to(dt)
+        r = binary(TruncDivide, input, other, "div_trunc")
     else:
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                         f"found '{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
     return r if out is None else out.copy_(r)
 
 
@@ -399,46 +177,85 @@ divide = true_divide = div
 
 
 def floor_divide(input, other, *, out=None):
-    """``floor(input / other)`` (Python's ``//``)."""
-    r = binary(FloorDivide, input, other, "floor_divide")
+    """``floor(input / other)`` (Python's ``//``; integer dtypes are kept).
+
+    Raises:
+        RuntimeError: integer division by zero (``ZeroDivisionError`` in the message).
+    """
+    r = binary(FloorDivide, input, other, "div_floor")
     return r if out is None else out.copy_(r)
 
 
 def remainder(input, other, *, out=None):
-    """Python's modulus: the result has the sign of ``other``."""
+    """Python's modulus ``input - floor(input / other) * other``: the sign of ``other``.
+
+    Example:
+        >>> import ember
+        >>> ember.remainder(ember.tensor([-3, 3]), 2)
+        tensor([1, 1])
+    """
     r = binary(Remainder, input, other, "remainder")
     return r if out is None else out.copy_(r)
 
 
 def fmod(input, other, *, out=None):
-    """C's fmod: the result has the sign of ``input``."""
+    """C's fmod ``input - trunc(input / other) * other``: the sign of ``input``.
+
+    Example:
+        >>> import ember
+        >>> ember.fmod(ember.tensor([-3, 3]), 2)
+        tensor([-1,  1])
+    """
     r = binary(Fmod, input, other, "fmod")
     return r if out is None else out.copy_(r)
 
 
 def pow(input, exponent, *, out=None):
-    """``input ** exponent`` (either may be a scalar)."""
-    if isinstance(input, Tensor) and isinstance(exponent, Tensor) is False and \
-            isinstance(exponent, int) and exponent < 0 and input._data.dtype.kind in "iu":
-        raise RuntimeError("Integers to negative integer powers are not allowed.")
-    if isinstance(input, Tensor) and not isinstance(exponent, Tensor) and exponent == 2 and \
-            not isinstance(exponent, bool):
-        r = binary(Pow, input, exponent, "pow")
-    else:
-        r = binary(Pow, input, exponent, "pow")
+    """``input ** exponent`` (either may be a Python number).
+
+    Integers keep their dtype; a negative *tensor* exponent gives ``0`` unless the base is
+    ``1`` or ``-1`` (C semantics). ``bool ** True/False`` stays bool.
+
+    Raises:
+        RuntimeError: an integer tensor raised to a negative Python integer.
+        NotImplementedError: ``bool ** bool`` tensors.
+
+    Example:
+        >>> import ember
+        >>> 2 ** ember.tensor([0, 1, 3])
+        tensor([1, 2, 8])
+    """
+    if isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        k = input._data.dtype.kind
+        if k in "iub" and isinstance(exponent, int) and exponent < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        if k == "b" and isinstance(exponent, bool):
+            # NOTE: bool ** bool computes in bool (PyTorch): x ** True = x, x ** False = True
+            x = input._data
+            r = Tensor._make(x.copy() if exponent else xp_of(x).ones_like(x))
+            return r if out is None else out.copy_(r)
+    r = binary(Pow, input, exponent, "pow")
     return r if out is None else out.copy_(r)
 
 
-def float_power(input, exponent):
-    """``pow`` computed in float64 (complex128 for complex)."""
+def float_power(input, exponent, *, out=None):
+    """``pow`` computed in float64 (complex128 when either operand is complex).
+
+    Example:
+        >>> import ember
+        >>> ember.float_power(ember.tensor([2]), 2)
+        tensor([4.], dtype=ember.float64)
+    """
     dt = T.complex128 if any(isinstance(v, complex) or (isinstance(v, Tensor) and v.is_complex())
                              for v in (input, exponent)) else T.float64
     a = input.to(dt) if isinstance(input, Tensor) else input
     b = exponent.to(dt) if isinstance(exponent, Tensor) else exponent
-    return pow(a, b)
+    r = pow(a, b)
+    return r if out is None else out.copy_(r)
 
 
 def atan2(input, other, *, out=None):
+    """Elementwise ``atan(input / other)`` in the quadrant of ``(other, input)``."""
     r = binary(Atan2, input, other, "atan2", to_float=True)
     return r if out is None else out.copy_(r)
 
@@ -447,71 +264,108 @@ arctan2 = atan2
 
 
 def hypot(input, other, *, out=None):
-    r = binary(Hypot, input, other, "hypot", to_float=True)
+    """``sqrt(input ** 2 + other ** 2)`` without overflow (floating operands only)."""
+    r = binary(Hypot, input, other, "hypot")
     return r if out is None else out.copy_(r)
 
 
 def logaddexp(input, other, *, out=None):
-    """``log(exp(input) + exp(other))`` without overflow."""
-    r = binary(LogAddExp, input, other, "logaddexp", to_float=True)
+    """``log(exp(input) + exp(other))`` without overflow (floating or complex operands)."""
+    r = binary(LogAddExp, input, other, "logaddexp")
     return r if out is None else out.copy_(r)
 
 
 def logaddexp2(input, other, *, out=None):
-    r = binary(LogAddExp2, input, other, "logaddexp2", to_float=True)
+    """``log2(2 ** input + 2 ** other)`` without overflow (floating operands only)."""
+    r = binary(LogAddExp2, input, other, "logaddexp2")
     return r if out is None else out.copy_(r)
 
 
 def xlogy(input, other, *, out=None):
-    """``input * log(other)``, defined as 0 where ``input == 0``."""
+    """``input * log(other)``, defined as 0 where ``input == 0`` (unless ``other`` is NaN).
+
+    Example:
+        >>> import ember
+        >>> ember.xlogy(ember.tensor([0.0, 2.0]), ember.tensor([0.0, 1.0]))
+        tensor([0., 0.])
+    """
     r = binary(Xlogy, input, other, "xlogy", to_float=True)
     return r if out is None else out.copy_(r)
 
 
-def special_xlog1py(input, other):
-    return binary(Xlog1py, input, other, "xlog1py", to_float=True)
-
-
-def maximum(input, other, *, out=None):
-    """Elementwise max (NaN propagates)."""
-    r = binary(Maximum, input, other, "maximum")
+def special_xlog1py(input, other, *, out=None):
+    """``input * log1p(other)``, defined as 0 where ``input == 0`` (unless ``other`` is NaN)."""
+    r = binary(Xlog1py, input, other, "xlog1py", to_float=True)
     return r if out is None else out.copy_(r)
 
 
-def minimum(input, other, *, out=None):
-    r = binary(Minimum, input, other, "minimum")
-    return r if out is None else out.copy_(r)
+def _minmax(cls, name, nan_doc):
+    def f(input, other, *, out=None):
+        r = binary(cls, input, other, name)
+        return r if out is None else out.copy_(r)
+    f.__name__ = f.__qualname__ = name
+    f.__doc__ = (f"Elementwise {name[1:] if name[0] == 'f' else name} of ``input`` and "
+                 f"``other`` ({nan_doc}).\n\n    Raises:\n        NotImplementedError: complex "
+                 f"operands.\n")
+    return f
 
 
-def fmax(input, other, *, out=None):
-    """Elementwise max ignoring NaN."""
-    return binary(Fmax, input, other, "fmax")
-
-
-def fmin(input, other, *, out=None):
-    return binary(Fmin, input, other, "fmin")
+maximum = _minmax(Maximum, "maximum", "NaN propagates; ties split the gradient evenly")
+minimum = _minmax(Minimum, "minimum", "NaN propagates; ties split the gradient evenly")
+fmax = _minmax(Fmax, "fmax", "NaN is ignored when the other value is a number")
+fmin = _minmax(Fmin, "fmin", "NaN is ignored when the other value is a number")
 
 
 def copysign(input, other, *, out=None):
-    return binary(Copysign, input, other, "copysign", to_float=True)
+    """``|input|`` with the sign of ``other`` (integers compute in the default float dtype)."""
+    r = binary(Copysign, input, other, "copysign", to_float=True)
+    return r if out is None else out.copy_(r)
 
 
 def nextafter(input, other, *, out=None):
-    ta, tb, x, y, dt = binary_operands("nextafter", input, other)
-    return Tensor._make(xp_of(x).nextafter(x, y))
+    """The next floating-point value after ``input`` toward ``other`` (not differentiable)."""
+    r = binary(NextAfter, input, other, "nextafter")
+    return r if out is None else out.copy_(r)
 
 
 def ldexp(input, other, *, out=None):
-    """``input * 2 ** other``."""
-    return mul(input, pow(2.0, other))
+    """``input * 2 ** other`` in ``input``'s floating dtype (the default float for integers).
+
+    Example:
+        >>> import ember
+        >>> ember.ldexp(ember.tensor([1.0]), ember.tensor([3]))
+        tensor([8.])
+    """
+    dt = float_dtype(T.result_type(input, other))
+    r = mul(input, pow(2.0, other).to(dt) if isinstance(other, Tensor) else 2.0 ** other)
+    r = r if r.dtype is dt else r.to(dt)
+    return r if out is None else out.copy_(r)
 
 
 def heaviside(input, values, *, out=None):
-    return binary(Heaviside, input, values, "heaviside")
+    """Step function: 0 for ``input < 0``, ``values`` at 0, 1 for ``input > 0``.
+
+    Raises:
+        RuntimeError: tensors of different dtypes (PyTorch's restriction), complex tensors.
+    """
+    if isinstance(input, Tensor) and isinstance(values, Tensor) and input.dtype is not \
+            values.dtype:
+        raise RuntimeError("heaviside is not yet implemented for tensors with different dtypes.")
+    r = binary(Heaviside, input, values, "heaviside")
+    return r if out is None else out.copy_(r)
 
 
 def lerp(input, end, weight, *, out=None):
-    """``input + weight * (end - input)``."""
+    """``input + weight * (end - input)`` (floating tensors of one dtype).
+
+    Raises:
+        RuntimeError: ``end`` of another dtype than ``input``; integer tensors.
+    """
+    if isinstance(end, Tensor) and end.dtype is not input.dtype:
+        raise RuntimeError(f"lerp(): expected dtype {input.dtype} for `end` but got dtype "
+                           f"{end.dtype}")
+    if input._data.dtype.kind not in "fc":
+        raise T.not_implemented("lerp", input.dtype)
     r = add(input, mul(weight, sub(end, input)))
     return r if out is None else out.copy_(r)
 
@@ -523,7 +377,7 @@ def addcmul(input, tensor1, tensor2, *, value=1, out=None):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
-    """``input + value * tensor1 / tensor2``."""
+    """``input + value * tensor1 / tensor2`` (true division; integer tensor1/tensor2 raise)."""
     if tensor1._data.dtype.kind in "iub" and tensor2._data.dtype.kind in "iub":
         raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
                            "future release addcdiv will perform a true division of tensor1 and "
@@ -532,26 +386,37 @@ def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
     return r if out is None else out.copy_(r)
 
 
-def _int_op(fn, name):
+def _int_op(fn, name, kinds=_INT):
     def f(input, other, *, out=None):
         ta, tb, x, y, dt = binary_operands(name, input, other)
-        if dt._kind not in (0, 1):
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for '{dt.name}'")
-        r = Tensor._make(fn(xp_of(x if ta is not None else y), x, y))
+        if dt._kind not in kinds:
+            raise T.not_implemented(name, dt)
+        try:
+            r = Tensor._make(fn(xp_of(x if ta is not None else y), x, y))
+        except ValueError:
+            err = broadcast_error(name, shape_of(x), shape_of(y))
+            if err is None:
+                raise
+            raise err from None
         return r if out is None else out.copy_(r)
     f.__name__ = f.__qualname__ = name
-    f.__doc__ = f"Elementwise ``{name}`` of integer or bool tensors."
+    what = "integer or bool" if 0 in kinds else "integer"
+    f.__doc__ = (f"Elementwise ``{name}`` of {what} tensors (or Python ints).\n\n    Raises:\n"
+                 f"        NotImplementedError: other dtypes.\n")
     return f
 
 
 bitwise_and = _int_op(lambda xp, x, y: xp.bitwise_and(x, y), "bitwise_and")
 bitwise_or = _int_op(lambda xp, x, y: xp.bitwise_or(x, y), "bitwise_or")
 bitwise_xor = _int_op(lambda xp, x, y: xp.bitwise_xor(x, y), "bitwise_xor")
-bitwise_left_shift = _int_op(lambda xp, x, y: xp.left_shift(x, y), "bitwise_left_shift")
-bitwise_right_shift = _int_op(lambda xp, x, y: xp.right_shift(x, y), "bitwise_right_shift")
-gcd = _int_op(lambda xp, x, y: xp.gcd(x, y), "gcd")
-lcm = _int_op(lambda xp, x, y: xp.lcm(x, y), "lcm")
+bitwise_left_shift = _int_op(lambda xp, x, y: xp.left_shift(x, y), "lshift", (1,))
+bitwise_right_shift = _int_op(lambda xp, x, y: xp.right_shift(x, y), "rshift", (1,))
+gcd = _int_op(lambda xp, x, y: xp.gcd(x, y), "gcd", (1,))
+lcm = _int_op(lambda xp, x, y: xp.lcm(x, y), "lcm", (1,))
+bitwise_left_shift.__name__ = bitwise_left_shift.__qualname__ = "bitwise_left_shift"
+bitwise_right_shift.__name__ = bitwise_right_shift.__qualname__ = "bitwise_right_shift"
 
 
 def square_(input):
+    """In-place ``input * input`` (returns ``input``)."""
     return input.mul_(input)

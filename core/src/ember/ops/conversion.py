@@ -11,13 +11,16 @@ Example:
 
 from __future__ import annotations
 
+import builtins
+import warnings
+
 import numpy as np
 
 from .. import _device as D
 from .. import _dtype as T
 from .._tensor import Tensor
 from ..autograd.node import Node
-from ._dispatch import wrap
+from ._dispatch import loud, quiet, wrap
 
 __all__ = ["to", "cpu", "cuda", "type_as", "type"]
 
@@ -27,6 +30,10 @@ class ToCopy(Node):
         self.src_dtype, self.src, self.dst = T._BY_NP[x.dtype], src, dst
         y = D.move_array(x, src, dst) if src != dst else x
         if dt is not None and y.dtype != dt.np:
+            if y.dtype.kind == "c" and dt.np.kind != "c":
+                warnings.warn("Casting complex values to real discards the imaginary part",
+                              UserWarning, stacklevel=4)
+                y = y.real
             y = y.astype(dt.np)
         elif copy and y is x:
             y = x.copy()
@@ -38,7 +45,8 @@ class ToCopy(Node):
             g = to(g, self.src)
         if g.dtype is not self.src_dtype:
             if self.src_dtype._kind < 3 and g.dtype.is_complex:
-                g = g.real
+                from .unary import real
+                g = real(g)
             g = to(g, self.src_dtype)
         return (g,)
 
@@ -55,24 +63,51 @@ def _parse(args, kwargs):
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {sorted(kwargs)}")
+    if builtins.sum(isinstance(a, Tensor) for a in args) > 1:
+        raise TypeError("to() received an invalid combination of arguments: more than one "
+                        "Tensor")
+    flags = 0
     for a in args:
         if isinstance(a, Tensor):
             device, dtype = a.device, a.dtype
-        elif isinstance(a, T.dtype):
+        elif isinstance(a, T.dtype) or a in (builtins.float, builtins.int, builtins.bool,
+                                             builtins.complex):
             dtype = a
-        elif isinstance(a, (str, D.device, int)) and not isinstance(a, bool):
+        elif isinstance(a, bool):  # positional flags: non_blocking, then copy
+            flags += 1
+            if flags == 2:
+                copy = a
+            elif flags > 2:
+                raise TypeError("to() received an invalid combination of arguments: more than "
+                                "two bool flags (non_blocking, copy)")
+        elif isinstance(a, (str, D.device, int)):
             device = a
-        elif isinstance(a, bool):
-            continue  # non_blocking / copy positional flags
         else:
             raise TypeError(f"to() received an invalid combination of arguments: got "
-                            f"{type(a).__name__}")
+                            f"{builtins.type(a).__name__}; expected a dtype, a device, a "
+                            "device string or a Tensor")
     return device, dtype, copy
 
 
 def to(input, *args, **kwargs):
-    """Return ``input`` converted to the given dtype and/or device (itself if nothing changes
-    and ``copy`` is False)."""
+    """``input`` converted to a dtype and/or device; ``input`` itself when nothing changes.
+
+    Forms (as PyTorch): ``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)``
+    (other's device and dtype), keywords ``device=``, ``dtype=``, ``copy=`` (always return a
+    new tensor), ``non_blocking=`` (accepted, no effect).  The result is differentiable: the
+    gradient flows back cast to the source dtype and device.
+
+    Raises:
+        RuntimeError: a CUDA device when CUDA is unusable (the message says why: cupy
+            missing, no driver, no device).
+        TypeError: arguments that are not a dtype, device or tensor.
+
+    Example:
+        >>> import ember
+        >>> x = ember.tensor([1.5, -2.5])
+        >>> x.to(ember.int64), x.to(ember.float32) is x
+        (tensor([ 1, -2]), True)
+    """
     device, dtype, copy = _parse(args, dict(kwargs))
     src = input.device
     dst = D.canonical(D.to_device(device)) if device is not None else src
@@ -81,17 +116,34 @@ def to(input, *args, **kwargs):
         return input
     node = ToCopy()
     x = input._data
-    with D.device_guard(dst):
-        out = node.forward(np, x, dt, src, dst, copy)
+    tok = quiet()  # NOTE: casting nan/inf to integers is silent in PyTorch
+    try:
+        with D.device_guard(dst):
+            out = node.forward(np, x, dt, src, dst, copy)
+    finally:
+        loud(tok)
     return wrap(node, (input,), out)
 
 
-def cpu(input):
+def cpu(input, memory_format=None):
+    """``input`` on the CPU (itself when it already is).
+
+    Example:
+        >>> import ember
+        >>> x = ember.ones(2)
+        >>> x.cpu() is x
+        True
+    """
     return to(input, "cpu")
 
 
-def cuda(input, device=None, non_blocking: bool = False):
-    """Copy to a CUDA device (RuntimeError explaining why when CUDA is unavailable)."""
+def cuda(input, device=None, non_blocking: bool = False, memory_format=None):
+    """A copy of ``input`` on a CUDA device (``device`` index or device; default current).
+
+    Raises:
+        RuntimeError: CUDA is unusable; the message says why (cupy missing, no driver, no
+            device).
+    """
     if device is None:
         device = "cuda"
     elif isinstance(device, int):
@@ -116,9 +168,15 @@ def type(input, dtype=None, non_blocking: bool = False):
         name = inv.get(input.dtype, f"torch.{input.dtype.name}")
         return name if input.device.type == "cpu" else name.replace("torch.", "torch.cuda.")
     if isinstance(dtype, str):
-        key = dtype.replace("ember.", "torch.").replace(".cuda.", ".")
+        key = dtype.replace("ember.", "torch.")
+        on_cuda = ".cuda." in key
+        key = key.replace(".cuda.", ".")
         if key not in _LEGACY:
             raise ValueError(f"invalid type: '{dtype}'")
+        if on_cuda:
+            return to(input, "cuda", _LEGACY[key])
+        if input.device.type != "cpu":  # 'torch.FloatTensor' means a CPU tensor
+            return to(input, "cpu", _LEGACY[key])
         dtype = _LEGACY[key]
     return to(input, dtype)
 

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import builtins
 import math
 import warnings
 
@@ -24,7 +25,7 @@ import numpy as np
 from .. import _device as D
 from .. import _dtype as T
 from .._tensor import Tensor
-from ..random import generator_for
+from ..autograd.node import Node
 
 __all__ = [
     "tensor", "as_tensor", "from_numpy", "asarray", "zeros", "ones", "full", "empty",
@@ -71,9 +72,24 @@ def _finish(arr, requires_grad: bool, op: str) -> Tensor:
     return t
 
 
+def _nested_array(data, dtype=None):
+    """``np.array(data)`` with PyTorch's exception types for ragged/huge/odd data."""
+    try:
+        return np.array(data, dtype=dtype)
+    except OverflowError as e:
+        raise ValueError(f"tensor(): Overflow when unpacking long long: {e}") from None
+    except ValueError as e:
+        if "string" in str(e):
+            raise TypeError("new(): invalid data type 'str'") from None
+        if "inhomogeneous" in str(e) or "sequence" in str(e):
+            raise ValueError(f"tensor(): expected a rectangular nested sequence, got ragged "
+                             f"data ({e})") from None
+        raise
+
+
 def _infer_np_dtype(data) -> T.dtype:
     """PyTorch's dtype for Python data: floats -> default, ints -> int64, bools -> bool."""
-    arr = np.asarray(data)
+    arr = _nested_array(data)
     k = arr.dtype.kind
     if k == "f":
         return T.get_default_dtype() if arr.dtype == np.float64 and not _has_np(data) \
@@ -84,8 +100,10 @@ def _infer_np_dtype(data) -> T.dtype:
         return T.int64 if not _has_np(data) else T.from_numpy_dtype(arr.dtype)
     if k == "b":
         return T.bool
-    raise TypeError(f"tensor(): could not infer dtype of {type(data).__name__} "
-                    f"(numpy made dtype {arr.dtype})")
+    if k in "US":
+        raise TypeError("new(): invalid data type 'str'")
+    raise RuntimeError(f"tensor(): Could not infer dtype of {type(data).__name__} "
+                       f"(its elements give numpy dtype {arr.dtype})")
 
 
 def _has_np(data) -> bool:
@@ -118,15 +136,12 @@ def _array_from_data(data, dt, device, copy: bool):
         arr, src = data, D.device_of_array(data)
     else:
         if isinstance(data, str) or (isinstance(data, (list, tuple)) and _has_str(data)):
-            raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+            raise TypeError("new(): invalid data type 'str'")
         plain = _plain(data)
         if dt is None:
             dt = _infer_np_dtype(plain)
         try:
-            arr = np.array(plain, dtype=dt.np)
-        except ValueError as e:
-            raise ValueError(f"tensor(): could not build a tensor from ragged or invalid nested "
-                             f"data: {e}") from None
+            arr = _nested_array(plain, dt.np)
         except TypeError as e:
             raise TypeError(f"tensor(): invalid data of type {type(data).__name__}: {e}") \
                 from None
@@ -142,8 +157,8 @@ def _array_from_data(data, dt, device, copy: bool):
 def _has_str(data) -> bool:
     if isinstance(data, (str, bytes)):
         return True
-    if isinstance(data, (list, tuple)):
-        return any(_has_str(d) for d in data[:1])
+    if isinstance(data, (list, tuple)) and data:
+        return _has_str(data[0])
     return False
 
 
@@ -256,6 +271,10 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     if dtype is None:
         dtype = T.scalar_dtype(fill_value) if not isinstance(fill_value, np.generic) \
             else T.from_numpy_dtype(fill_value.dtype)
+    elif isinstance(fill_value, (builtins.complex, np.complexfloating)) and \
+            not T.to_dtype(dtype).is_complex:
+        raise RuntimeError(f"full(): value {fill_value} cannot be converted to type "
+                           f"{T.to_dtype(dtype)} without overflow")
     return _out(_factory("full", (size,) if not isinstance(size, int) else (size,), dtype,
                          device, requires_grad, lambda xp, s, d: xp.full(s, fill_value, d)), out)
 
@@ -316,18 +335,24 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if end is None:
         start, end = 0, start
     start, end, step = _num(start), _num(end), _num(step)
-    if step == 0:
-        raise RuntimeError("arange(): step must be nonzero")
-    if (end - start) * step < 0 and end != start:
-        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
-                           f"(start={start}, end={end}, step={step})")
+    for v in (start, end, step):
+        if not math.isfinite(v):
+            raise RuntimeError(f"arange(): unsupported range: {start} -> {end} (step {step})")
     if dtype is None:
         dtype = T.get_default_dtype() if any(isinstance(v, float) for v in (start, end, step)) \
             else T.int64
     dt = T.to_dtype(dtype)
+    if dt is T.int64:  # NOTE: PyTorch casts the bounds to int64 before sizing an int64 range
+        start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise RuntimeError("arange(): step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange(): upper bound and larger bound inconsistent with step sign "
+                           f"(start={start}, end={end}, step={step})")
+    # NOTE: length ceil((end - start) / step) computed in float64, values start + i * step
     n = max(0, math.ceil((end - start) / step))
-    vals = start + np.arange(n, dtype=np.float64 if dt._kind >= 2 or
-                             isinstance(step, float) or isinstance(start, float) else np.int64) * step
+    exact_int = all(isinstance(v, int) for v in (start, end, step))
+    vals = start + np.arange(n, dtype=np.int64 if exact_int else np.float64) * step
     dev = _dev(device)
     arr = vals.astype(dt.np)
     return _out(_finish(D.move_array(arr, D.CPU, dev), requires_grad, "arange"), out)
@@ -383,8 +408,10 @@ def logspace(start, end, steps, base: float = 10.0, *, out=None, dtype=None, lay
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None,
         requires_grad=False) -> Tensor:
     """The ``n × m`` identity matrix (``m`` defaults to ``n``)."""
-    if n < 0 or (m is not None and m < 0):
-        raise RuntimeError(f"eye(): n and m must be non-negative, got n={n}, m={m}")
+    if n < 0:
+        raise RuntimeError(f"eye(): n must be greater or equal to 0, got {n}")
+    if m is not None and m < 0:
+        raise RuntimeError(f"eye(): m must be greater or equal to 0, got {m}")
     dt = T.to_dtype(dtype) if dtype is not None else T.get_default_dtype()
     dev = _dev(device)
     xp = D.array_module(dev)
@@ -405,176 +432,70 @@ def triu_indices(row, col, offset=0, *, dtype=None, device=None, layout=None) ->
     return Tensor._make(D.move_array(np.stack([r, c]).astype(dt.np), D.CPU, _dev(device)))
 
 
-# ---------------------------------------------------------------------- random
-def _rand_common(op, size, generator, dtype, device, requires_grad, draw):
-    shape = _size(size, op)
-    dt = T.to_dtype(dtype) if dtype is not None else T.get_default_dtype()
-    if dt._kind < 2:
-        raise RuntimeError(f"{op}(): expected a floating point dtype, got {dt}")
-    dev = _dev(device)
-    g = generator_for(dev, generator)
-    return _finish(draw(g, shape, dt.np), requires_grad, op)
+class Complex(Node):
+    def forward(self, xp, re, im, dt):
+        out = xp.empty(np.broadcast_shapes(re.shape, im.shape), dtype=dt)
+        out.real[...] = re
+        out.imag[...] = im  # NOTE: assigned, not re + 1j*im, so inf parts stay exact
+        return out
+
+    def backward(self, gy):
+        from .unary import imag, real
+        return real(gy), imag(gy)
 
 
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False) -> Tensor:
-    """Uniform samples on [0, 1)."""
-    return _out(_rand_common("rand", size, generator, dtype, device, requires_grad,
-                             lambda g, s, d: g._uniform(s, d)), out)
+def complex(real, imag, *, out=None) -> Tensor:
+    """A complex tensor with real part ``real`` and imaginary part ``imag`` (broadcast).
 
+    Args:
+        real, imag: float32 or float64 tensors of the same dtype.
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False) -> Tensor:
-    """Standard normal samples."""
-    return _out(_rand_common("randn", size, generator, dtype, device, requires_grad,
-                             lambda g, s, d: g._normal(s, d)), out)
+    Raises:
+        RuntimeError: non-float inputs or different dtypes.
 
-
-def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None, generator=None) -> Tensor:
-    return rand(input.shape, generator=generator, dtype=dtype or input.dtype,
-                device=device or input.device, requires_grad=requires_grad)
-
-
-def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None, generator=None) -> Tensor:
-    return randn(input.shape, generator=generator, dtype=dtype or input.dtype,
-                 device=device or input.device, requires_grad=requires_grad)
-
-
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
-            device=None, requires_grad=False) -> Tensor:
-    """Integers uniform on ``[low, high)``; ``randint(high, size)`` also works."""
-    if size is None:
-        if high is None or not isinstance(high, (tuple, list)):
-            raise TypeError("randint(): missing required argument 'size'")
-        low, high, size = 0, low, high
-    elif high is None:
-        low, high = 0, low
-    if high <= low:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
-                           f">= to={high}")
-    shape = _size((size,), "randint")
-    dt = T.to_dtype(dtype) if dtype is not None else T.int64
-    dev = _dev(device)
-    g = generator_for(dev, generator)
-    return _out(_finish(g._integers(int(low), int(high), shape, dt.np), requires_grad,
-                        "randint"), out)
-
-
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, generator=None,
-                 requires_grad=False) -> Tensor:
-    if high is None:
-        low, high = 0, low
-    return randint(low, high, tuple(input.shape), generator=generator,
-                   dtype=dtype or input.dtype, device=device or input.device)
-
-
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False, pin_memory=False) -> Tensor:
-    """A random permutation of ``0 … n-1``."""
-    if n < 0:
-        raise RuntimeError(f"randperm(): n must be non-negative, got {n}")
-    dt = T.to_dtype(dtype) if dtype is not None else T.int64
-    dev = _dev(device)
-    g = generator_for(dev, generator)
-    return _out(_finish(g._permutation(int(n)).astype(dt.np), requires_grad, "randperm"), out)
-
-
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
-           device=None, requires_grad=False) -> Tensor:
-    """Normal samples with (broadcast) ``mean`` and ``std``, tensors or floats."""
-    from .elementwise import add, mul
-    mt, st = isinstance(mean, Tensor), isinstance(std, Tensor)
-    if st and bool((std._data < 0).any()):
-        raise RuntimeError("normal expects all elements of std >= 0.0")
-    if not st and std < 0:
-        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    if not mt and not st:
-        if size is None:
-            raise TypeError("normal(): with float mean and std, 'size' is required")
-        z = randn(size, generator=generator, dtype=dtype, device=device)
-    else:
-        like = mean if mt else std
-        shape = np.broadcast_shapes(mean._data.shape if mt else (), std._data.shape if st else ())
-        g = generator_for(like.device, generator)
-        z = Tensor._make(g._normal(shape, like._data.dtype))
-    from ..autograd.grad_mode import no_grad
-    with no_grad():
-        res = add(mul(z, std), mean)
-    res._rg = bool(requires_grad)
-    return _out(res, out)
-
-
-def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
-    """0/1 samples with probabilities ``input`` (or the scalar ``p``), in ``input``'s dtype."""
-    probs = input._data if p is None else np.full(input._data.shape, p)
-    if bool(((probs < 0) | (probs > 1)).any()):
-        raise RuntimeError("bernoulli(): all elements of input must be in [0, 1]")
-    g = generator_for(input.device, generator)
-    u = g._uniform(input._data.shape, np.float64)
-    return _out(Tensor._make((u < probs).astype(input._data.dtype)), out)
-
-
-def poisson(input, generator=None) -> Tensor:
-    """Poisson samples with rates ``input``."""
-    g = generator_for(input.device, generator)
-    if input.device.type != "cpu":
-        raise RuntimeError("poisson(): ember samples Poisson variates on the CPU only")
-    return Tensor._make(g._rng.poisson(input._data).astype(input._data.dtype))
-
-
-def multinomial(input, num_samples: int, replacement: bool = False, *, generator=None,
-                out=None) -> Tensor:
-    """Indices sampled from the rows of ``input`` (unnormalised non-negative weights).
-
-    Without replacement, uses exponential races (Efraimidis–Spirakis): the ``k`` smallest
-    ``E_i / w_i`` with ``E_i ~ Exp(1)`` are a weighted sample without replacement.
+    Example:
+        >>> import ember
+        >>> ember.complex(ember.tensor([1.0]), ember.tensor([2.0]))
+        tensor([1.+2.j])
     """
-    if input.ndim not in (1, 2):
-        raise RuntimeError(f"prob_dist must be 1 or 2 dim, got {input.ndim}")
-    w = input._data.astype(np.float64)
-    xp = np if type(w) is np.ndarray else D._cupy
-    if not bool(xp.isfinite(w).all()) or bool((w < 0).any()):
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
-    w2 = w.reshape(-1, w.shape[-1])
-    if bool((w2.sum(-1) <= 0).any()):
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
-    n = w2.shape[-1]
-    if num_samples <= 0:
-        raise RuntimeError(f"cannot sample n_sample <= 0 samples, got {num_samples}")
-    if not replacement and num_samples > n:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without "
-                           "replacement")
-    g = generator_for(input.device, generator)
-    if replacement:
-        cdf = xp.cumsum(w2, -1)
-        cdf /= cdf[:, -1:]
-        u = g._uniform((w2.shape[0], num_samples), np.float64)
-        idx = xp.stack([xp.searchsorted(cdf[r], u[r], side="right") for r in
-                        builtins_range(w2.shape[0])])
-        idx = xp.minimum(idx, n - 1)
-    else:
-        u = g._uniform(w2.shape, np.float64)
-        with np.errstate(divide="ignore"):
-            keys = -xp.log1p(-u) / w2  # Exp(1) / w; zero weight -> inf, never chosen first
-        idx = xp.argsort(keys, axis=-1, kind="stable")[:, :num_samples]
-    idx = idx.astype(np.int64)
-    if input.ndim == 1:
-        idx = idx[0]
-    return _out(Tensor._make(idx), out)
+    for t in (real, imag):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"complex(): argument must be Tensor, not {type(t).__name__}")
+    if real.dtype not in (T.float32, T.float64) or imag.dtype not in (T.float32, T.float64):
+        raise RuntimeError(f"complex(): Expected both inputs to be Float or Double tensors but "
+                           f"got {real.dtype} and {imag.dtype}")
+    if real.dtype is not imag.dtype:
+        raise RuntimeError(f"complex(): Expected object of scalar type {real.dtype} but got "
+                           f"scalar type {imag.dtype} for second argument")
+    from ._dispatch import apply, check_same_device
+    check_same_device("complex", real, imag)
+    r = apply(Complex(), (real, imag), real._data, imag._data, real.dtype.to_complex().np)
+    return _out(r, out)
 
 
-builtins_range = __builtins__["range"] if isinstance(__builtins__, dict) else __builtins__.range
+def polar(abs, angle, *, out=None) -> Tensor:
+    """``abs * (cos(angle) + i sin(angle))`` as a complex tensor.
+
+    Example:
+        >>> import ember
+        >>> ember.polar(ember.tensor([2.0]), ember.tensor([0.0]))
+        tensor([2.+0.j])
+    """
+    from .unary import cos, sin
+    return complex(abs * cos(angle), abs * sin(angle), out=out)
 
 
-def complex(real, imag) -> Tensor:
-    """``real + 1j * imag`` as a complex tensor (differentiable)."""
-    from .elementwise import add, mul
-    return add(real, mul(imag, 1j))
-
-
-def polar(abs, angle) -> Tensor:
-    """``abs * (cos(angle) + 1j sin(angle))``."""
-    from .elementwise import cos, sin
-    return complex(abs * cos(angle), abs * sin(angle))
+# random samplers live in _sampling.py (imported last: it uses the helpers above)
+from ._sampling import (  # noqa: E402
+    bernoulli,
+    multinomial,
+    normal,
+    poisson,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+)

@@ -19,6 +19,7 @@ from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.node import Node, edge
 from ._dispatch import binary_operands, float_dtype, is_scalar, xp_of
+from ._views import geometry, is_view, regenerate_views, view_positions
 
 __all__ = ["inplace", "write_inplace", "copy_", "zero_", "fill_", "setitem", "INPLACE"]
 
@@ -30,7 +31,7 @@ def _check_leaf(self, op: str) -> None:
         raise RuntimeError(f"a leaf Variable that requires grad is being used in an in-place "
                            f"operation. ({op})")
     b = self._base
-    if b is not None and b.grad_fn is None and b._rg:
+    if b is not None and b.grad_fn is None and b._rg and is_view(self):
         raise RuntimeError(f"a view of a leaf Variable that requires grad is being used in an "
                            f"in-place operation. ({op})")
 
@@ -55,15 +56,25 @@ def _assign(self, arr, op):
             if np.broadcast_shapes(arr.shape, x.shape) != x.shape:
                 raise ValueError
         except ValueError:
+            b = list(np.broadcast_shapes(arr.shape, x.shape)) if _bc(arr.shape, x.shape) else \
+                list(arr.shape)
             raise RuntimeError(f"{op}: output with shape {list(x.shape)} doesn't match the "
-                               f"broadcast shape {list(np.broadcast_shapes(arr.shape, x.shape)) if _bc(arr.shape, x.shape) else list(arr.shape)}") from None
-    if not x.flags.writeable:
-        raise RuntimeError(f"{op}: the tensor's memory is read-only (an expanded view, or a "
-                           f"read-only numpy array); clone() it first")
+                               f"broadcast shape {b}") from None
+    _writeable(x, op)
     xp = xp_of(x)
     if type(arr) is not type(x):
         arr = D.move_array(arr, D.device_of_array(arr), D.device_of_array(x))
     xp.copyto(x, arr, casting="unsafe")
+
+
+def _writeable(x, op: str) -> None:
+    """RuntimeError for memory that must not be written (expanded/overlapping views)."""
+    if type(x) is np.ndarray and not x.flags.writeable or type(x) is not np.ndarray and any(
+            st == 0 and n > 1 for st, n in zip(x.strides, x.shape, strict=True)):
+        raise RuntimeError(f"{op}: unsupported operation: more than one element of the "
+                           "written-to tensor refers to a single memory location (an expanded "
+                           "or overlapping view, or a read-only numpy array). Please clone() the "
+                           "tensor before performing the operation.")
 
 
 def _bc(a, b):
@@ -80,10 +91,11 @@ def write_inplace(self, r: Tensor, op: str) -> Tensor:
     _assign(self, r._data, op)
     self._bump()
     if r.grad_fn is not None:
-        base = self._base
-        if base is not None:
-            CopySlices.rebase(base, self, r)
+        if is_view(self):
+            CopySlices.rebase(self._base, self, r)
         self.grad_fn, self._output_nr, self._rg = r.grad_fn, r._output_nr, True
+        if self._base is None:
+            regenerate_views(self)
     return self
 
 
@@ -120,9 +132,7 @@ def _fast_binary(ufunc, op, slow):
         if alpha != 1:
             y = y * alpha
         out = self._data
-        if not out.flags.writeable:
-            raise RuntimeError(f"{op}: the tensor's memory is read-only (an expanded view); "
-                               "clone() it first")
+        _writeable(out, op)
         xp = xp_of(out)
         try:
             getattr(xp, ufunc)(x, y, out=out, casting="unsafe")
@@ -144,13 +154,15 @@ def copy_(self, src, non_blocking: bool = False):
         raise TypeError(f"copy_(): argument 'src' must be Tensor, not {type(src).__name__}")
     if _state.enabled and (self._rg or src._rg):
         _check_leaf(self, "copy_")
-        r = _CopyInto.run(self, src)
-        return write_inplace(self, r, "copy_") if r.grad_fn is not None else \
-            _plain_copy(self, src)
+        return write_inplace(self, _CopyInto.run(self, src), "copy_")
     return _plain_copy(self, src)
 
 
 def _plain_copy(self, src):
+    if src._data.dtype.kind == "c" and self._data.dtype.kind != "c":
+        import warnings
+        warnings.warn("Casting complex values to real discards the imaginary part",
+                      UserWarning, stacklevel=3)
     _assign(self, src._data, "copy_")
     self._bump()
     return self
@@ -171,15 +183,20 @@ class _CopyInto(Node):
         out = xp.empty_like(x)
         out[...] = s.astype(x.dtype, copy=False) if s.dtype != x.dtype else s
         node.src_dtype, node.src_dev = src.dtype, src.device
-        return wrap(node, (None, src), out)
+        old = self if self._rg else None  # the overwritten values get a zero gradient
+        return wrap(node, (old, src), out)
 
     def backward(self, gy):
-        g = gy
-        if g.device != self.src_dev:
-            g = g.to(self.src_dev)
-        if g.dtype is not self.src_dtype:
-            g = g.to(self.src_dtype)
-        return None, g
+        from .creation import zeros_like
+        gx = zeros_like(gy) if self.next_functions[0][0] is not None else None
+        g = None
+        if self.next_functions[1][0] is not None:
+            g = gy
+            if g.device != self.src_dev:
+                g = g.to(self.src_dev)
+            if g.dtype is not self.src_dtype:
+                g = g.to(self.src_dtype)
+        return gx, g
 
     def name(self):
         return "CopyBackwards"
@@ -201,28 +218,29 @@ def fill_(self, value):
         value = value.item()
     if _state.enabled and self._rg:
         _check_leaf(self, "fill_")
-        return inplace(lambda s: s * 0 + value, "fill_")(self)
+        from .creation import full_like
+        return copy_(self, full_like(self, value).detach())
     x = self._data
-    if not x.flags.writeable:
-        raise RuntimeError("fill_: the tensor's memory is read-only (an expanded view); clone() "
-                           "it first")
+    _writeable(x, "fill_")
     x.fill(value)
     self._bump()
     return self
 
 
 def setitem(self, key, value):
-    """``self[key] = value`` (value broadcast and cast to ``self``'s dtype)."""
-    from .indexing import convert_key, index_put
+    """``self[key] = value`` (``value`` broadcast to the indexed shape and cast to ``self``'s
+    dtype); with autograd, gradients flow to ``value`` and to ``self``'s earlier history."""
+    from .indexing import convert_key, put_key
     vt = value if isinstance(value, Tensor) else None
     if _state.enabled and (self._rg or (vt is not None and vt._rg)):
         _check_leaf(self, "setitem")
+        _writeable(self._data, "setitem")
         snap = Tensor._make(self._data.copy(), self._rg, self.grad_fn, self._output_nr)
-        r = index_put(snap, key, value)
-        return write_inplace(self, r, "setitem")
+        write_inplace(self, put_key(snap, key, value), "setitem")
+        return
     x = self._data
     xp = xp_of(x)
-    k, _ = convert_key(key, xp)
+    pre, k, _ = convert_key(key, x.shape, xp)
     if vt is not None:
         v = vt._data
         if type(v) is not type(x):
@@ -231,16 +249,15 @@ def setitem(self, key, value):
         v = xp.asarray(np.asarray(value))
     else:
         v = value
-    if not x.flags.writeable:
-        raise RuntimeError("setitem: the tensor's memory is read-only (an expanded view); "
-                           "clone() it first")
+    _writeable(x, "setitem")
+    tgt = x if pre is None else x[pre]
     try:
-        x[k] = v
-    except ValueError as e:
-        raise RuntimeError(f"setitem: shape mismatch: value tensor of shape {list(np.shape(v))} "
-                           f"cannot be broadcast to indexing result ({e})") from None
+        tgt[k] = v
+    except ValueError:
+        raise RuntimeError(f"shape mismatch: value tensor of shape {list(np.shape(v))} cannot "
+                           f"be broadcast to indexing result of shape "
+                           f"{list(tgt[k].shape)}") from None
     self._bump()
-    return self
 
 
 # ---------------------------------------------------------------------- views and in-place
@@ -250,46 +267,27 @@ class CopySlices(Node):
     The gradient of the base splits in two: the region the view covers goes through the
     in-place op's node (then on to the view's old history); the rest goes to the base's old
     history.  ``positions`` are the base's flat (C-order) indices of the view's elements.
+    Every other live view of the base is then regenerated to read from this node.
     """
 
     @classmethod
     def rebase(cls, base, view, r):
         node = cls()
-        node.positions = _view_positions(view._data, base._data)
-        mask = xp_of(base._data).ones(base._data.shape, dtype=bool)
+        b = base._data
+        node.positions = view_positions(xp_of(b), geometry(b, b), geometry(view._data, b))
+        mask = xp_of(b).ones(b.shape, dtype=bool)
         mask.reshape(-1)[node.positions.reshape(-1)] = False
         node.mask = mask
-        node.shape = base._data.shape
         node.next_functions = (edge(base), (r.grad_fn, r._output_nr))
-        node._in_meta = ((base._data.shape, base._data.dtype),
-                         (view._data.shape, view._data.dtype))
+        node._in_meta = ((b.shape, b.dtype), (view._data.shape, view._data.dtype))
         base.grad_fn, base._output_nr, base._rg = node, 0, True
+        regenerate_views(base, skip=view)
 
     def backward(self, gy):
+        from .indexing import getitem_raw
         rest = gy * Tensor._make(self.mask)
-        region = gy.reshape(-1)[Tensor._make(self.positions)]
+        region = getitem_raw(gy.reshape(-1), None, (self.positions,), False)
         return rest, region
-
-
-def _view_positions(v, b):
-    """Flat C-order indices into ``b`` of each element of view ``v`` (same buffer)."""
-    xp = xp_of(b)
-    item = b.itemsize
-    pos = xp.empty_like(b, dtype=np.int64)
-    scale = pos.itemsize
-    dense = all(ps == bs * scale // item for ps, bs in zip(pos.strides, b.strides)) and \
-        all(bs % item == 0 for bs in b.strides)
-    if not dense:
-        raise RuntimeError("in-place modification of a view of a non-dense tensor cannot be "
-                           "recorded by autograd in ember; clone() the base first")
-    pos[...] = xp.arange(b.size, dtype=np.int64).reshape(b.shape)
-    if xp is np:
-        off = v.__array_interface__["data"][0] - b.__array_interface__["data"][0]
-        return np.ndarray(v.shape, np.int64, buffer=pos, offset=off // item * scale,
-                          strides=[s // item * scale for s in v.strides]).copy()
-    off = v.data.ptr - b.data.ptr
-    return xp.ndarray(v.shape, np.int64, memptr=pos.data + off // item * scale,
-                      strides=[s // item * scale for s in v.strides]).copy()
 
 
 def _build_table():

@@ -13,13 +13,12 @@ Example:
 
 from __future__ import annotations
 
-import string
-
 import numpy as np
 
-from .._tensor import Tensor
+from .._tensor import Tensor, _wrap_dim
 from ..autograd.node import Node
 from ._dispatch import apply, check_same_device, xp_of
+from ._einsum import einsum
 
 __all__ = ["matmul", "mm", "bmm", "mv", "dot", "vdot", "inner", "outer", "ger", "addmm",
            "addmv", "addbmm", "baddbmm", "addr", "einsum", "tensordot", "kron", "chain_matmul",
@@ -32,8 +31,43 @@ def _same(op, a, b):
         raise TypeError(f"{op}(): argument must be Tensor, not {type(bad).__name__}")
     check_same_device(op, a, b)
     if a._data.dtype != b._data.dtype:
-        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
+        raise RuntimeError(f"{op}(): expected m1 and m2 to have the same dtype, but got: "
                            f"{a.dtype} != {b.dtype}")
+
+
+def _fmt(shape) -> str:
+    """A shape as PyTorch prints matrices in messages: ``2x3``."""
+    return "x".join(map(str, shape))
+
+
+def _check_matmul_shapes(op, sa, sb):
+    """RuntimeError naming both shapes when ``sa @ sb`` is undefined (PyTorch's messages)."""
+    da, db = len(sa), len(sb)
+    if da == 0 or db == 0:
+        raise RuntimeError(f"both arguments to {op} need to be at least 1D, but they are {da}D "
+                           f"and {db}D")
+    ka = sa[-1]
+    kb = sb[-2] if db > 1 else sb[0]
+    if ka != kb:
+        if da == 1 and db == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] "
+                               f"to have the same number of elements, but got {ka} and {kb} "
+                               "elements respectively")
+        if da == 2 and db == 1:
+            raise RuntimeError(f"size mismatch, got input ({sa[0]}), mat ({_fmt(sa)}), vec "
+                               f"({kb})")
+        left = (1,) + tuple(sa) if da == 1 else sa
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_fmt(left)} and "
+                           f"{_fmt(sb)})")
+    if da > 2 or db > 2:
+        ba, bb = tuple(sa[:-2]), tuple(sb[:-2])
+        n = max(len(ba), len(bb))
+        ba, bb = (1,) * (n - len(ba)) + ba, (1,) * (n - len(bb)) + bb
+        for i, (x, y) in enumerate(zip(ba, bb, strict=False)):
+            if x != y and x != 1 and y != 1:
+                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                                   f"({y}) at non-singleton dimension {i} ({op} of shapes "
+                                   f"{list(sa)} and {list(sb)}: batch dims must broadcast)")
 
 
 class Matmul(Node):
@@ -60,25 +94,32 @@ def _mm2(a, b):
 
 
 def matmul(input, other, *, out=None):
-    """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims."""
+    """Matrix product with PyTorch's rules for 1-D operands and broadcast batch dims.
+
+    1-D @ 1-D is the dot product; a 1-D first (second) operand gets a 1 prepended (appended)
+    to its shape, removed afterwards; dims before the last two broadcast as batch dims.
+
+    Args:
+        input: tensor of shape ``(*, n, k)`` or ``(k,)``.
+        other: tensor of shape ``(*, k, m)`` or ``(k,)``, same dtype and device.
+
+    Shape:
+        ``(*b1, n, k) @ (*b2, k, m) -> (*broadcast(b1, b2), n, m)``.
+
+    Raises:
+        RuntimeError: 0-D operands, inner sizes that differ (the message names both shapes),
+            batch dims that do not broadcast, dtype or device mismatch.
+
+    Example:
+        >>> import ember
+        >>> ember.matmul(ember.ones(2, 3), ember.ones(3)).tolist()
+        [3.0, 3.0]
+    """
     _same("matmul", input, other)
     da, db = input._data.ndim, other._data.ndim
-    if da == 0 or db == 0:
-        raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D "
-                           f"and {db}D")
-    ka = input._data.shape[-1]
-    kb = other._data.shape[-2] if db > 1 else other._data.shape[0]
-    if ka != kb:
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
-                           f"({_fmt(input._data.shape)} and {_fmt(other._data.shape)})")
+    _check_matmul_shapes("matmul", input._data.shape, other._data.shape)
     a = input.unsqueeze(0) if da == 1 else input
     b = other.unsqueeze(-1) if db == 1 else other
-    if da > 2 or db > 2:
-        try:
-            np.broadcast_shapes(a._data.shape[:-2], b._data.shape[:-2])
-        except ValueError:
-            raise RuntimeError(f"matmul: batch dimensions of {list(input._data.shape)} and "
-                               f"{list(other._data.shape)} are not broadcastable") from None
     r = _mm2(a, b)
     if da == 1:
         r = r.squeeze(-2)
@@ -87,123 +128,305 @@ def matmul(input, other, *, out=None):
     return r if out is None else out.copy_(r)
 
 
-def _fmt(shape):
-    return "x".join(map(str, shape)) if len(shape) == 2 else list(shape)
-
-
 def mm(input, mat2, *, out=None):
-    """2-D matrix product (no broadcasting)."""
-    if input._data.ndim != 2 or mat2._data.ndim != 2:
-        raise RuntimeError(f"mm: expected 2D tensors, got {input._data.ndim}D and "
-                           f"{mat2._data.ndim}D")
+    """Matrix product of two 2-D tensors ``(n, k) @ (k, m) -> (n, m)`` (no broadcasting).
+
+    Raises:
+        RuntimeError: a non-2-D operand, or inner sizes that differ
+            (``mat1 and mat2 shapes cannot be multiplied (2x3 and 4x5)``).
+
+    Example:
+        >>> import ember
+        >>> ember.mm(ember.eye(2), ember.ones(2, 3)).shape
+        ember.Size([2, 3])
+    """
+    if input._data.ndim != 2:
+        raise RuntimeError(f"mm(): self must be a matrix, got a {input._data.ndim}D tensor")
+    if mat2._data.ndim != 2:
+        raise RuntimeError(f"mm(): mat2 must be a matrix, got a {mat2._data.ndim}D tensor")
     return matmul(input, mat2, out=out)
 
 
 def bmm(input, mat2, *, out=None):
-    """Batched matrix product of ``(b, n, m)`` and ``(b, m, p)``."""
-    if input._data.ndim != 3 or mat2._data.ndim != 3:
-        raise RuntimeError(f"batch1 must be a 3D tensor (bmm got {input._data.ndim}D and "
-                           f"{mat2._data.ndim}D)")
-    if input._data.shape[0] != mat2._data.shape[0]:
-        raise RuntimeError(f"bmm: batch sizes differ: {input._data.shape[0]} and "
-                           f"{mat2._data.shape[0]}")
+    """Batched matrix product ``(b, n, k) @ (b, k, m) -> (b, n, m)`` (no broadcasting).
+
+    Raises:
+        RuntimeError: non-3-D operands, or batch/inner sizes that differ.
+
+    Example:
+        >>> import ember
+        >>> ember.bmm(ember.ones(4, 2, 3), ember.ones(4, 3, 5)).shape
+        ember.Size([4, 2, 5])
+    """
+    if input._data.ndim != 3:
+        raise RuntimeError(f"batch1 must be a 3D tensor, got {input._data.ndim}D")
+    if mat2._data.ndim != 3:
+        raise RuntimeError(f"batch2 must be a 3D tensor, got {mat2._data.ndim}D")
+    sa, sb = input._data.shape, mat2._data.shape
+    if sb[0] != sa[0] or sb[1] != sa[2]:
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                           f"[{sa[0]}, {sa[2]}] but got: [{sb[0]}, {sb[1]}] (bmm of shapes "
+                           f"{list(sa)} and {list(sb)}).")
     return matmul(input, mat2, out=out)
 
 
 def mv(input, vec, *, out=None):
+    """Matrix-vector product ``(n, m) @ (m,) -> (n,)``.
+
+    Example:
+        >>> import ember
+        >>> ember.mv(ember.eye(2), ember.tensor([1.0, 2.0]))
+        tensor([1., 2.])
+    """
     if input._data.ndim != 2 or vec._data.ndim != 1:
-        raise RuntimeError(f"vector + matrix @ vector expected, got {input._data.ndim}, "
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input._data.ndim}, "
                            f"{vec._data.ndim}")
     return matmul(input, vec, out=out)
 
 
 def dot(input, other, *, out=None):
-    """Inner product of two 1-D tensors of the same length."""
+    """Inner product ``sum_i input_i * other_i`` of two 1-D tensors of the same length.
+
+    Raises:
+        RuntimeError: non-1-D tensors, different lengths or dtypes.
+
+    Example:
+        >>> import ember
+        >>> ember.dot(ember.tensor([2, 3]), ember.tensor([2, 1]))
+        tensor(7)
+    """
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
                            f"{other._data.ndim}D tensors")
-    if input._data.shape != other._data.shape:
-        raise RuntimeError(f"inconsistent tensor size, expected tensor [{input._data.shape[0]}] "
-                           f"and src [{other._data.shape[0]}] to have the same number of "
-                           "elements, but got")
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
+                           f"{input.dtype} and {other.dtype}")
     return matmul(input, other, out=out)
 
 
-def vdot(input, other):
-    return dot(input.conj(), other)
+def vdot(input, other, *, out=None):
+    """``sum_i conj(input_i) * other_i`` of two 1-D tensors (conjugates the first).
+
+    Example:
+        >>> import ember
+        >>> ember.vdot(ember.tensor([1j]), ember.tensor([1j]))
+        tensor(1.+0.j)
+    """
+    if input._data.ndim != 1 or other._data.ndim != 1:
+        raise RuntimeError(f"1D tensors expected, but got {input._data.ndim}D and "
+                           f"{other._data.ndim}D tensors")
+    r = dot(input.conj() if input.is_complex() else input, other)
+    return r if out is None else out.copy_(r)
 
 
-def inner(input, other):
+def inner(input, other, *, out=None):
+    """Sum of products over the last dims: ``r[i..., j...] = sum_k a[i..., k] b[j..., k]``.
+
+    A 0-D operand multiplies elementwise.
+
+    Shape:
+        ``(*a, k), (*b, k) -> (*a, *b)``.
+
+    Example:
+        >>> import ember
+        >>> ember.inner(ember.ones(2, 3), ember.ones(4, 3)).shape
+        ember.Size([2, 4])
+    """
     if input._data.ndim == 0 or other._data.ndim == 0:
-        return input * other
-    return matmul(input, other.movedim(-1, 0) if other._data.ndim > 1 else other) \
-        if other._data.ndim <= 2 else tensordot(input, other, ([-1], [-1]))
+        r = input * other
+    else:
+        if input._data.shape[-1] != other._data.shape[-1]:
+            raise RuntimeError(f"inner() the last dimension must match on both input tensors "
+                               f"but got shapes {list(input._data.shape)} and "
+                               f"{list(other._data.shape)}")
+        r = tensordot(input, other, ([-1], [-1]))
+    return r if out is None else out.copy_(r)
 
 
-def outer(input, vec2):
-    """``input[:, None] * vec2[None, :]``."""
-    return input.reshape(-1, 1) * vec2.reshape(1, -1)
+def outer(input, vec2, *, out=None):
+    """Outer product of two 1-D tensors: ``r[i, j] = input[i] * vec2[j]``.
+
+    Example:
+        >>> import ember
+        >>> ember.outer(ember.tensor([1, 2]), ember.tensor([1, 10])).tolist()
+        [[1, 10], [2, 20]]
+    """
+    for name, v in (("self", input), ("vec2", vec2)):
+        if v._data.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {v._data.ndim}-D")
+    r = input.reshape(-1, 1) * vec2.reshape(1, -1)
+    return r if out is None else out.copy_(r)
 
 
 ger = outer
 
 
-def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
-    """``beta * input + alpha * (mat1 @ mat2)``."""
-    p = mm(mat1, mat2)
-    r = _axpby(input, p, beta, alpha)
+class AddScaled(Node):
+    """``beta * input + alpha * p`` with ``input`` ignored entirely when ``beta == 0``."""
+
+    def forward(self, xp, x, p, beta, alpha):
+        self.beta, self.alpha = beta, alpha
+        r = p * alpha if alpha != 1 else p
+        if beta != 0:
+            r = r + (x * beta if beta != 1 else x)
+        elif r is p:
+            r = p.copy()
+        return r.astype(p.dtype, copy=False)
+
+    def backward(self, gy):
+        gx = gp = None
+        if self.next_functions[0][0] is not None:
+            gx = gy * self.beta  # zeros when beta == 0, like PyTorch
+        if self.next_functions[1][0] is not None:
+            gp = gy * self.alpha if self.alpha != 1 else gy
+        return gx, gp
+
+
+def _axpby(op, input, p, beta, alpha, out):
+    """``beta * input + alpha * p`` where ``input`` broadcasts to ``p``'s shape."""
+    si, sp = tuple(input._data.shape), tuple(p._data.shape)
+    try:
+        ok = np.broadcast_shapes(si, sp) == sp
+    except ValueError:
+        ok = False
+    if not ok:
+        raise RuntimeError(f"{op}(): the input of shape {list(si)} must broadcast to the "
+                           f"product's shape {list(sp)}")
+    check_same_device(op, input, p)
+    if input._data.dtype != p._data.dtype:
+        raise RuntimeError(f"{op}(): expected input and the matrices to have the same dtype, but "
+                           f"got: {input.dtype} != {p.dtype}")
+    r = apply(AddScaled(), (input, p), input._data, p._data, beta, alpha)
     return r if out is None else out.copy_(r)
 
 
-def _axpby(input, p, beta, alpha):
-    if alpha != 1:
-        p = p * alpha
-    if beta == 0:  # NOTE: PyTorch ignores input entirely (its NaNs do not propagate)
-        return p
-    return (input * beta if beta != 1 else input) + p
+def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
+    """``beta * input + alpha * (mat1 @ mat2)`` for 2-D ``mat1``/``mat2``.
+
+    NOTE: with ``beta=0`` the ``input`` values are ignored (NaN/inf in it do not propagate),
+    as in PyTorch; its gradient is then zero.
+
+    Args:
+        input: tensor broadcastable to ``(n, m)``.
+        mat1, mat2: ``(n, k)`` and ``(k, m)`` matrices.
+        beta: multiplier of ``input``. Default 1.
+        alpha: multiplier of the product. Default 1.
+
+    Example:
+        >>> import ember
+        >>> ember.addmm(ember.ones(2, 2), ember.eye(2), ember.eye(2), beta=0.5, alpha=2).tolist()
+        [[2.5, 0.5], [0.5, 2.5]]
+    """
+    return _axpby("addmm", input, mm(mat1, mat2), beta, alpha, out)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
-    return _axpby(input, mv(mat, vec), beta, alpha)
+    """``beta * input + alpha * (mat @ vec)`` (``beta=0`` ignores ``input``; see addmm).
+
+    Example:
+        >>> import ember
+        >>> ember.addmv(ember.ones(2), ember.eye(2), ember.tensor([1.0, 2.0]), alpha=3).tolist()
+        [4.0, 7.0]
+    """
+    return _axpby("addmv", input, mv(mat, vec), beta, alpha, out)
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
-    return _axpby(input, outer(vec1, vec2), beta, alpha)
+    """``beta * input + alpha * outer(vec1, vec2)`` (``beta=0`` ignores ``input``).
+
+    Example:
+        >>> import ember
+        >>> ember.addr(ember.zeros(2, 2), ember.tensor([1.0, 2.0]), ember.tensor([1.0, 3.0]))
+        tensor([[1., 3.],
+                [2., 6.]])
+    """
+    return _axpby("addr", input, outer(vec1, vec2), beta, alpha, out)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    """``beta * input + alpha * bmm(batch1, batch2)``."""
-    return _axpby(input, bmm(batch1, batch2), beta, alpha)
+    """``beta * input + alpha * bmm(batch1, batch2)`` (``beta=0`` ignores ``input``).
+
+    Example:
+        >>> import ember
+        >>> ember.baddbmm(ember.zeros(3, 2, 4), ember.ones(3, 2, 5), ember.ones(3, 5, 4)).shape
+        ember.Size([3, 2, 4])
+    """
+    return _axpby("baddbmm", input, bmm(batch1, batch2), beta, alpha, out)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
-    """``beta * input + alpha * sum_b batch1[b] @ batch2[b]``."""
-    return _axpby(input, bmm(batch1, batch2).sum(0), beta, alpha)
+    """``beta * input + alpha * sum_b batch1[b] @ batch2[b]`` (``beta=0`` ignores ``input``).
+
+    Example:
+        >>> import ember
+        >>> ember.addbmm(ember.zeros(2, 4), ember.ones(3, 2, 5), ember.ones(3, 5, 4))[0, 0]
+        tensor(15.)
+    """
+    return _axpby("addbmm", input, bmm(batch1, batch2).sum(0), beta, alpha, out)
 
 
-def chain_matmul(*matrices):
+def chain_matmul(*matrices, out=None):
+    """``matrices[0] @ matrices[1] @ ...`` for 2-D tensors (``linalg.multi_dot``'s old name).
+
+    Example:
+        >>> import ember
+        >>> ember.chain_matmul(ember.ones(2, 3), ember.ones(3, 4), ember.ones(4, 1)).tolist()
+        [[12.0], [12.0]]
+    """
+    if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
+        matrices = tuple(matrices[0])
+    if not matrices:
+        raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    for i, m in enumerate(matrices):
+        if m._data.ndim != 2:
+            raise RuntimeError(f"chain_matmul(): Tensor at position {i} must be 2D, got "
+                               f"{m._data.ndim}D")
     r = matrices[0]
     for m in matrices[1:]:
         r = mm(r, m)
-    return r
+    return r if out is None else out.copy_(r)
+
+
+def _dim_list(d, n, op):
+    if isinstance(d, Tensor):
+        d = d.tolist()
+    d = [d] if isinstance(d, int) else list(d)
+    return [_wrap_dim(int(x), n, op) for x in d]
 
 
 def tensordot(a, b, dims=2, out=None):
-    """Contract the last ``dims`` dims of ``a`` with the first of ``b`` (or listed dims)."""
+    """Contract dims of ``a`` with dims of ``b``: the last ``dims`` of ``a`` with the first
+    ``dims`` of ``b`` (int), or the listed pairs ``([dims of a], [dims of b])``.
+
+    ``r[free_a, free_b] = sum_{contracted} a[free_a, c] * b[c, free_b]`` (one GEMM).
+
+    Raises:
+        RuntimeError: negative ``dims``, lists of different lengths, or contracted sizes that
+            differ.
+
+    Example:
+        >>> import ember
+        >>> ember.tensordot(ember.ones(2, 3, 4), ember.ones(4, 3, 5), ([1, 2], [1, 0])).shape
+        ember.Size([2, 5])
+    """
+    _same("tensordot", a, b)
     na, nb = a._data.ndim, b._data.ndim
-    if isinstance(dims, int):
+    if isinstance(dims, (int, np.integer)) or (isinstance(dims, Tensor) and dims.ndim == 0):
+        dims = int(dims)
         if dims < 0:
             raise RuntimeError(f"tensordot expects dims >= 0, but got dims={dims}")
+        if dims > na or dims > nb:
+            raise RuntimeError(f"tensordot expects dims < ndim_a or ndim_b, but got dims={dims}")
         da, db = list(range(na - dims, na)), list(range(dims))
     else:
-        da, db = dims
-        da = [da] if isinstance(da, int) else list(da)
-        db = [db] if isinstance(db, int) else list(db)
-        if isinstance(da, Tensor):
-            da, db = da.tolist(), db.tolist()
-    da = [d % na for d in da]
-    db = [d % nb for d in db]
-    for x, y in zip(da, db):
+        if len(dims) != 2:
+            raise RuntimeError(f"tensordot expects dims to be an int or a pair of lists of dims, "
+                               f"got {dims!r}")
+        da, db = _dim_list(dims[0], na, "tensordot"), _dim_list(dims[1], nb, "tensordot")
+        if len(da) != len(db):
+            raise RuntimeError(f"both dimension lists should have same length, got {len(da)} and "
+                               f"{len(db)}")
+    for x, y in zip(da, db, strict=False):
         if a._data.shape[x] != b._data.shape[y]:
             raise RuntimeError(f"contracted dimensions need to match, but first has size "
                                f"{a._data.shape[x]} in dim {x} and second has size "
@@ -214,11 +437,21 @@ def tensordot(a, b, dims=2, out=None):
     am = a.permute(fa + da).reshape(-1, k)
     bm = b.permute(db + fb).reshape(k, -1)
     shape = [a._data.shape[d] for d in fa] + [b._data.shape[d] for d in fb]
-    return matmul(am, bm).reshape(shape)
+    r = matmul(am, bm).reshape(shape)
+    return r if out is None else out.copy_(r)
 
 
-def kron(input, other):
-    """Kronecker product."""
+def kron(input, other, *, out=None):
+    """Kronecker product: block ``(i, j)`` of the result is ``input[i, j] * other``.
+
+    Shape:
+        ``(a0, a1, ...), (b0, b1, ...) -> (a0*b0, a1*b1, ...)`` (fewer dims padded with 1).
+
+    Example:
+        >>> import ember
+        >>> ember.kron(ember.eye(2), ember.ones(1, 2)).tolist()
+        [[1.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0]]
+    """
     na, nb = input._data.ndim, other._data.ndim
     n = max(na, nb)
     a = input.reshape((1,) * (n - na) + input._data.shape)
@@ -226,135 +459,42 @@ def kron(input, other):
     sa, sb = a._data.shape, b._data.shape
     ai = a.reshape([v for s in sa for v in (s, 1)])
     bi = b.reshape([v for s in sb for v in (1, s)])
-    return (ai * bi).reshape([x * y for x, y in zip(sa, sb)])
+    r = (ai * bi).reshape([x * y for x, y in zip(sa, sb, strict=False)])
+    return r if out is None else out.copy_(r)
 
 
-def cross(input, other, dim=None):
-    """Cross product of 3-vectors along ``dim`` (the first size-3 dim when omitted)."""
+def cross(input, other, dim=None, *, out=None):
+    """Cross product of 3-vectors along ``dim`` (inputs broadcast).
+
+    ``dim=None`` picks the first dim of size 3, as PyTorch's deprecated default does
+    (``linalg.cross`` uses ``dim=-1``).
+
+    Raises:
+        RuntimeError: the dim does not have size 3 in both inputs.
+
+    Example:
+        >>> import ember
+        >>> ember.cross(ember.tensor([1.0, 0, 0]), ember.tensor([0.0, 1, 0]), dim=0)
+        tensor([0., 0., 1.])
+    """
     if dim is None:
         dim = next((i for i, s in enumerate(input._data.shape) if s == 3), None)
         if dim is None:
-            raise RuntimeError("no dimension of size 3 in input")
-    if input._data.shape[dim] != 3:
+            raise RuntimeError(f"cross(): no dimension of size 3 in input of shape "
+                               f"{list(input._data.shape)}")
+    d = _wrap_dim(dim, input._data.ndim, "cross")
+    db = _wrap_dim(dim, other._data.ndim, "cross")
+    if input._data.shape[d] != 3 or other._data.shape[db] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                           f"{input._data.shape[dim]} and {other._data.shape[dim]}")
-    a0, a1, a2 = input.unbind(dim)
-    b0, b1, b2 = other.unbind(dim)
+                           f"{input._data.shape[d]} and {other._data.shape[db]}")
+    if input._data.ndim != other._data.ndim:
+        raise RuntimeError(f"linalg.cross: inputs must have the same number of dimensions, got "
+                           f"{input._data.ndim} and {other._data.ndim}")
+    a0, a1, a2 = input.unbind(d)
+    b0, b1, b2 = other.unbind(d)
     from .shape import stack
-    return stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], dim)
-
-
-# ---------------------------------------------------------------------- einsum
-class Einsum(Node):
-    def forward(self, xp, eq, arrays):
-        self.eq = eq
-        return xp.einsum(eq, *arrays, optimize=len(arrays) > 2)
-
-    def backward(self, gy):
-        ins, out = self.eq.split("->")
-        subs = ins.split(",")
-        ops = self.saved
-        grads = []
-        for i, s in enumerate(subs):
-            if self.next_functions[i][0] is None:
-                grads.append(None)
-                continue
-            grads.append(_einsum_grad(gy, out, subs, ops, i))
-        return tuple(grads)
-
-
-def _einsum_grad(gy, out, subs, ops, i):
-    s = subs[i]
-    uniq = "".join(dict.fromkeys(s))
-    others = [(subs[j], ops[j]) for j in range(len(subs)) if j != i]
-    avail = set(out) | {c for sj, _ in others for c in sj}
-    keep = "".join(c for c in uniq if c in avail)
-    eq = ",".join([out] + [sj for sj, _ in others]) + "->" + keep
-    g = einsum(eq, gy, *[o for _, o in others])
-    shape = dict(zip(s, ops[i].shape))
-    # letters only in operand i were summed in forward: broadcast the gradient back over them
-    if keep != uniq:
-        g = g.reshape([shape[c] if c in keep else 1 for c in uniq])
-        g = g.expand([shape[c] for c in uniq])
-    if uniq != s:  # repeated letters (a diagonal): embed through identity matrices
-        from .creation import eye
-        free = iter(c for c in string.ascii_letters if c not in s and c not in out)
-        target, eyes, seen = [], [], set()
-        for c in s:
-            if c in seen:
-                n = next(free)
-                eyes.append((c + n, eye(shape[c], dtype=gy.dtype, device=gy.device)))
-                target.append(n)
-            else:
-                seen.add(c)
-                target.append(c)
-        eq2 = ",".join([uniq] + [e for e, _ in eyes]) + "->" + "".join(target)
-        g = einsum(eq2, g, *[m for _, m in eyes])
-    return g
-
-
-def _expand_ellipsis(eq, shapes):
-    if "..." not in eq:
-        return eq
-    ins, _, out = eq.partition("->")
-    subs = ins.split(",")
-    used = set(eq)
-    free = [c for c in string.ascii_letters if c not in used]
-    nell = max((len(shp) - (len(s) - 3) for s, shp in zip(subs, shapes) if "..." in s),
-               default=0)
-    ell = "".join(free[:nell])
-    new = []
-    for s, shp in zip(subs, shapes):
-        if "..." in s:
-            k = len(shp) - (len(s) - 3)
-            s = s.replace("...", ell[nell - k:] if k else "")
-        new.append(s)
-    if "->" in eq:
-        out = out.replace("...", ell)
-    else:
-        counts = {}
-        for s in new:
-            for c in s:
-                counts[c] = counts.get(c, 0) + 1
-        out = ell + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
-    return ",".join(new) + "->" + out
-
-
-def einsum(equation, *operands):
-    """Einstein summation, e.g. ``einsum('bij,bjk->bik', a, b)``; differentiable."""
-    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
-        operands = tuple(operands[0])
-    eq = equation.replace(" ", "")
-    eq = _expand_ellipsis(eq, [o._data.shape for o in operands])
-    if "->" not in eq:
-        subs = eq.split(",")
-        counts = {}
-        for s in subs:
-            for c in s:
-                counts[c] = counts.get(c, 0) + 1
-        eq = eq + "->" + "".join(sorted(c for c, n in counts.items() if n == 1))
-    nsubs = len(eq.split("->")[0].split(","))
-    if nsubs != len(operands):
-        raise RuntimeError(f"einsum(): more operands were provided than specified in the "
-                           f"equation" if len(operands) > nsubs else
-                           "einsum(): fewer operands were provided than specified in the equation")
-    for s, o in zip(eq.split("->")[0].split(","), operands):
-        if len(s) != o._data.ndim:
-            raise RuntimeError(f"einsum(): the number of subscripts in the equation ({len(s)}) "
-                               f"does not match the number of dimensions ({o._data.ndim}) for "
-                               f"operand {operands.index(o)} and no ellipsis was given")
-    check_same_device("einsum", *operands)
-    from .. import _dtype as T
-    dt = T.result_type(*operands)
-    ops = tuple(o if o._data.dtype == dt.np else o.to(dt) for o in operands)
-    node = Einsum()
-    try:
-        r = apply(node, ops, eq, [o._data for o in ops])
-    except ValueError as e:
-        raise RuntimeError(f"einsum(): {e}") from None
-    if r.grad_fn is node:
-        node.save(*ops)
-    return r
+    r = stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
+    return r if out is None else out.copy_(r)
 
 
 _ = xp_of

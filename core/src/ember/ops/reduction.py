@@ -15,7 +15,6 @@ Example:
 from __future__ import annotations
 
 import builtins
-import math
 
 import numpy as np
 
@@ -61,10 +60,18 @@ def _expand_back(gy, shape, axes, keepdim):
 class Sum(Node):
     def forward(self, xp, x, axes, keepdim, dt):
         self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
+        if dt is None and x.dtype == np.float16:
+            # NOTE: accumulate half precision in float32, as PyTorch does
+            return xp.sum(x, axis=axes, keepdims=keepdim, dtype=np.float32).astype(np.float16)
         return xp.sum(x, axis=axes, keepdims=keepdim, dtype=dt)
 
     def backward(self, gy):
         return (_expand_back(gy, self.shape, self.axes, self.keepdim),)
+
+    def fast(self, g):
+        if not self.keepdim:
+            g = g.reshape(_kept_shape(self.shape, self.axes))
+        return (xp_of(g).broadcast_to(g, self.shape),)
 
 
 def _sum_dtype(x, dtype):
@@ -84,9 +91,23 @@ def sum(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
 
 
 def nansum(input, dim=None, keepdim: bool = False, *, dtype=None):
-    """Sum treating NaN as zero."""
-    return sum(input.where(~input.isnan(), 0), dim, keepdim, dtype=dtype) \
-        if input.is_floating_point() else sum(input, dim, keepdim, dtype=dtype)
+    """Sum over ``dim`` treating NaN as zero (integer inputs sum as :func:`sum`).
+
+    Args:
+        input: the tensor.
+        dim: int, tuple of ints or None (all dims). Default None.
+        keepdim: keep reduced dims with size 1. Default False.
+        dtype: accumulate and return in this dtype. Default None.
+
+    Example:
+        >>> import ember
+        >>> ember.nansum(ember.tensor([1.0, float("nan"), 2.0]))
+        tensor(3.)
+    """
+    if not (input.is_floating_point() or input.is_complex()):
+        return sum(input, dim, keepdim, dtype=dtype)
+    from .comparison import where
+    return sum(where(~input.isnan(), input, 0), dim, keepdim, dtype=dtype)
 
 
 def sum_to_size(input, *size):
@@ -97,7 +118,8 @@ def sum_to_size(input, *size):
     if tuple(size) == shape:
         return input
     lead = len(shape) - len(size)
-    if lead < 0 or not builtins.all(s == 1 or s == t for s, t in zip(size, shape[lead:])):
+    if lead < 0 or not builtins.all(s == 1 or s == t
+                                    for s, t in zip(size, shape[lead:], strict=True)):
         raise RuntimeError(f"size {list(size)} is not expandable to size {list(shape)}")
     axes = tuple(builtins.range(lead)) + tuple(
         lead + i for i, s in enumerate(size) if s == 1 and shape[lead + i] != 1)
@@ -105,17 +127,31 @@ def sum_to_size(input, *size):
     return r.reshape(size)
 
 
+_SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char",
+                 "int16": "Short", "int32": "Int", "int64": "Long", "uint8": "Byte",
+                 "bool": "Bool", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
+
+
+def _scalar_name(dt) -> str:
+    """PyTorch's ScalarType name of a dtype (``Long`` for int64), used in its messages."""
+    return _SCALAR_NAMES.get(dt.name, dt.name)
+
+
 def _float_check(x, op, dtype):
     if dtype is None and x.dtype.kind not in "fc":
         raise RuntimeError(f"{op}(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: "
-                           f"{T._BY_NP[x.dtype].name.capitalize()}")
+                           f"{_scalar_name(T._BY_NP[x.dtype])}")
 
 
 class Mean(Node):
     def forward(self, xp, x, axes, keepdim, dt):
         self.shape, self.axes, self.keepdim = x.shape, axes, keepdim
         self.n = int(np.prod([x.shape[a] for a in axes])) if axes else 1
+        if self.n == 0:  # NOTE: mean of nothing is nan (0/0); numpy would also warn
+            shape = _kept_shape(x.shape, axes) if keepdim else tuple(
+                s for i, s in enumerate(x.shape) if i not in axes)
+            return xp.full(shape, np.nan, dtype=x.dtype)
         return xp.mean(x, axis=axes, keepdims=keepdim, dtype=dt)
 
     def backward(self, gy):
@@ -138,9 +174,33 @@ def mean(input, dim=None, keepdim: bool = False, *, dtype=None, out=None):
 
 
 def nanmean(input, dim=None, keepdim: bool = False, *, dtype=None):
-    """Mean over non-NaN elements."""
+    """Mean over the non-NaN elements: ``nansum(x) / count(not isnan(x))``.
+
+    A slice of NaNs only has mean NaN (0 / 0), as in PyTorch.
+
+    Args:
+        input: a floating point tensor (or pass ``dtype``).
+        dim: int, tuple of ints or None (all dims). Default None.
+        keepdim: keep reduced dims with size 1. Default False.
+        dtype: cast ``input`` to this dtype first. Default None.
+
+    Raises:
+        RuntimeError: integer input without ``dtype``.
+
+    Example:
+        >>> import ember
+        >>> ember.nanmean(ember.tensor([1.0, float("nan"), 2.0]))
+        tensor(1.5000)
+    """
+    if dtype is not None:
+        input = input.to(T.to_dtype(dtype))
+    if not (input.is_floating_point() or input.is_complex()):
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype "
+                           f"but got {_scalar_name(input.dtype)}")
+    from .comparison import where
     notnan = ~input.isnan()
-    return sum(input.where(notnan, 0), dim, keepdim) / sum(notnan, dim, keepdim)
+    return sum(where(notnan, input, 0), dim, keepdim) / sum(notnan, dim, keepdim).to(
+        input.dtype.to_real())
 
 
 class Prod(Node):
@@ -191,13 +251,15 @@ class Select(Node):
         return values
 
     def backward(self, gy):
-        from .indexing import scatter
-        from .creation import zeros
-        idx = Tensor._make(self.idx)
+        # one-hot of the chosen index along dim (a constant mask, so double backward is free)
+        xp = xp_of(self.idx)
+        idx = self.idx if self.keepdim else xp.expand_dims(self.idx, self.dim)
+        n = self.shape[self.dim] if self.shape else 1
+        pos = xp.arange(n).reshape([-1 if i == self.dim else 1 for i in builtins.range(idx.ndim)])
+        mask = Tensor._make((pos == idx).astype(gy._data.dtype))
         if not self.keepdim:
-            gy, idx = gy.unsqueeze(self.dim), idx.unsqueeze(self.dim)
-        z = zeros(self.shape, dtype=gy.dtype, device=gy.device)
-        return (scatter(z, self.dim, idx, gy),)
+            gy = gy.unsqueeze(self.dim)
+        return ((gy * mask).reshape(self.shape),)
 
     def _release_extra(self) -> None:
         self.idx = None
@@ -245,6 +307,13 @@ def amax(input, dim=(), keepdim: bool = False, *, out=None):
 
 
 def amin(input, dim=(), keepdim: bool = False, *, out=None):
+    """Minimum over ``dim`` (all dims when empty); ties share the gradient.
+
+    Example:
+        >>> import ember
+        >>> ember.amin(ember.tensor([[1.0, 5.0], [3.0, 2.0]]), 1)
+        tensor([1., 2.])
+    """
     return _amaxmin(input, dim, keepdim, False, "amin")
 
 
@@ -253,8 +322,8 @@ def _arg(x, dim, is_max, xp):
     if x.dtype.kind == "f":
         # NOTE: NaN counts as the extreme value (PyTorch propagates NaN in max/min)
         nan = xp.isnan(x)
-        if bool(nan.any()):
-            return xp.argmax(nan, axis=dim)
+        if bool(nan.any()):  # only the slices holding a NaN point at it
+            return xp.where(nan.any(axis=dim), xp.argmax(nan, axis=dim), f(x, axis=dim))
     return f(x, axis=dim)
 
 
@@ -286,10 +355,24 @@ def max(input, dim=None, keepdim: bool = False, *, out=None):
 
 
 def min(input, dim=None, keepdim: bool = False, *, out=None):
+    """Min of all elements, or ``(values, indices)`` along ``dim``, or ``minimum(a, b)``.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[1.0, 5.0], [3.0, 2.0]]).min(1).indices
+        tensor([0, 1])
+    """
     return _maxmin(input, dim, keepdim, False, R.min, "min")
 
 
 def aminmax(input, *, dim=None, keepdim: bool = False):
+    """``(min, max)`` over ``dim`` (all elements when None) as a named tuple.
+
+    Example:
+        >>> import ember
+        >>> ember.aminmax(ember.tensor([3.0, -1.0, 2.0]))
+        aminmax(min=tensor(-1.), max=tensor(3.))
+    """
     return R.aminmax(amin(input, () if dim is None else dim, keepdim),
                      amax(input, () if dim is None else dim, keepdim))
 
@@ -308,6 +391,13 @@ def argmax(input, dim=None, keepdim: bool = False):
 
 
 def argmin(input, dim=None, keepdim: bool = False):
+    """Index of the minimum (of the flattened tensor when ``dim`` is None).
+
+    Example:
+        >>> import ember
+        >>> ember.argmin(ember.tensor([3.0, -1.0, 2.0]))
+        tensor(1)
+    """
     x = input._data
     xp = xp_of(x)
     if dim is None:
@@ -364,11 +454,25 @@ def std(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=Non
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """``(var, mean)`` over ``dim`` as a named tuple (see :func:`var`).
+
+    Example:
+        >>> import ember
+        >>> ember.var_mean(ember.tensor([1.0, 2.0, 3.0]))
+        var_mean(var=tensor(1.), mean=tensor(2.))
+    """
     return R.var_mean(var(input, dim, unbiased, keepdim, correction=correction),
                       mean(input, dim, keepdim))
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+    """``(std, mean)`` over ``dim`` as a named tuple (see :func:`std`).
+
+    Example:
+        >>> import ember
+        >>> ember.std_mean(ember.tensor([1.0, 3.0]), correction=0)
+        std_mean(std=tensor(1.), mean=tensor(2.))
+    """
     return R.std_mean(std(input, dim, unbiased, keepdim, correction=correction),
                       mean(input, dim, keepdim))
 
@@ -413,79 +517,30 @@ def all(input, dim=None, keepdim: bool = False):
 
 
 def any(input, dim=None, keepdim: bool = False):
+    """True where some element along ``dim`` is non-zero (bool result).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[0, 1], [0, 0]]).any(1)
+        tensor([ True, False])
+    """
     x = input._data
     axes = dims(dim, x.ndim, "any") if dim is not None and x.ndim else None
     return Tensor._make(xp_of(x).asarray(x.any(axis=axes, keepdims=keepdim)))
 
 
 def count_nonzero(input, dim=None):
+    """Number of non-zero elements over ``dim`` (int or tuple; all when None), as int64.
+
+    Example:
+        >>> import ember
+        >>> ember.count_nonzero(ember.tensor([[0, 1], [2, 3]]), 0)
+        tensor([1, 2])
+    """
     x = input._data
     axes = dims(dim, x.ndim, "count_nonzero") if dim is not None else None
     return Tensor._make(xp_of(x).asarray(xp_of(x).count_nonzero(x, axis=axes), dtype=np.int64))
 
 
-class Cumsum(Node):
-    saves_input = False
-
-    def forward(self, xp, x, dim, dt):
-        self.dim = dim
-        return xp.cumsum(x, axis=dim, dtype=dt)
-
-    def backward(self, gy):
-        return (gy.flip(self.dim).cumsum(self.dim).flip(self.dim),)
-
-
-def cumsum(input, dim, *, dtype=None, out=None):
-    """Cumulative sum along ``dim`` (ints accumulate in int64)."""
-    x = input._data
-    d = _wrap_dim(dim, x.ndim, "cumsum")
-    if x.ndim == 0:
-        return input.clone()
-    r = apply(Cumsum(), (input,), x, d, _sum_dtype(x, dtype))
-    return r if out is None else out.copy_(r)
-
-
-class Cumprod(Node):
-    saves_output = True
-
-    def forward(self, xp, x, dim, dt):
-        self.dim = dim
-        return xp.cumprod(x, axis=dim, dtype=dt)
-
-    def backward(self, gy):
-        (x,) = self.saved
-        d = self.dim
-        if not bool((x._data == 0).any()):
-            return ((gy * self.output).flip(d).cumsum(d).flip(d) / x,)
-        # NOTE: with zeros, build dL/dx_i = sum_{k>=i} gy_k * prod_{j<=k, j!=i} x_j explicitly
-        from .shape import cat, narrow
-        n = x.shape[d]
-        cols = []
-        for i in builtins.range(n):
-            ones = narrow(x, d, i, 1) * 0 + 1
-            xi = cat([narrow(x, d, 0, i), ones, narrow(x, d, i + 1, n - i - 1)], d)
-            p = xi.cumprod(d)
-            cols.append(sum(narrow(gy * p, d, i, n - i), d, keepdim=True))
-        return (cat(cols, d),)
-
-
-def cumprod(input, dim, *, dtype=None, out=None):
-    x = input._data
-    d = _wrap_dim(dim, x.ndim, "cumprod")
-    if x.ndim == 0:
-        return input.clone()
-    node = Cumprod()
-    r = apply(node, (input,), x, d, _sum_dtype(x, dtype))
-    if r.grad_fn is node:
-        node.save(input)
-    return r if out is None else out.copy_(r)
-
-
-def logcumsumexp(input, dim):
-    """``log(cumsum(exp(input)))`` computed stably (shift by the global max along dim)."""
-    m = input.detach().amax(dim, keepdim=True)
-    m = m.where(m.isfinite(), 0)
-    return (input - m).exp().cumsum(dim).log() + m
-
-
-_ = math
+# scans (cumsum, cumprod, logcumsumexp) live in _scans.py, imported last: they use sum above
+from ._scans import cumprod, cumsum, logcumsumexp  # noqa: E402

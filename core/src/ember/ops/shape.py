@@ -2,7 +2,9 @@
 
 ``view`` requires compatible strides (RuntimeError otherwise, like PyTorch) while
 ``reshape`` copies only when it must; ``transpose``, ``permute``, ``expand``, ``narrow``,
-``squeeze``/``unsqueeze``, ``diagonal``, ``unfold`` and basic slicing are always views.
+``select``, ``squeeze``/``unsqueeze``, ``diagonal``, ``unfold`` and basic slicing are always
+views.  Joining/splitting ops live in :mod:`._join`, diagonals and strided views in
+:mod:`._diag`, flips/rolls/repeats in :mod:`._reorder`; all are exported from here.
 
 Example:
     >>> import ember
@@ -21,8 +23,9 @@ import numpy as np
 
 from .._size import Size
 from .._tensor import Tensor, _wrap_dim
-from ..autograd.node import Node
-from ._dispatch import apply, check_same_device, xp_of
+from ..autograd.node import Node, _legacy_type
+from ._dispatch import apply, xp_of
+from ._views import register_view, view_op
 
 __all__ = [
     "view", "reshape", "view_as", "reshape_as", "permute", "transpose", "swapaxes", "swapdims",
@@ -42,19 +45,25 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
-def _infer(shape, numel, op, src_shape):
+def _infer(shape, numel, op):
     """Resolve one ``-1`` in ``shape``; RuntimeError when the sizes cannot match."""
     neg = [i for i, s in enumerate(shape) if s == -1]
     if len(neg) > 1:
         raise RuntimeError("only one dimension can be inferred")
-    if builtins.any(s < -1 for s in shape):
-        raise RuntimeError(f"invalid shape dimension {min(shape)}")
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}")
     known = 1
     for s in shape:
         if s != -1:
             known *= s
     if neg:
-        if known == 0 or numel % known:
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} "
+                               "because the unspecified dimension size -1 can be any value and "
+                               "is ambiguous")
+        if numel % known:
             raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
     elif known != numel:
@@ -92,18 +101,32 @@ def _cupy_view(x, shape):
     return r
 
 
-def _view_like(out, x):
-    return type(out) is np.ndarray and out.base is not None and np.may_share_memory(out, x) \
-        or (type(out) is not np.ndarray and out.data.ptr == x.data.ptr and x.size)
+def _shares(out, x) -> bool:
+    if type(out) is np.ndarray:
+        return out.base is not None and np.may_share_memory(out, x)
+    return bool(x.size) and out.data.ptr == x.data.ptr
 
 
 def view(input, *shape):
-    """A view with a new shape (no copy; RuntimeError if the strides do not allow it)."""
+    """A view with a new shape (no copy); ``view(dtype)`` reinterprets the bytes.
+
+    One size may be ``-1`` (inferred).
+
+    Raises:
+        RuntimeError: sizes that do not multiply to ``numel``, more than one ``-1``, or
+            strides that do not allow a view (the message suggests ``reshape``).
+
+    Example:
+        >>> import ember
+        >>> ember.arange(6).view(-1, 3)
+        tensor([[0, 1, 2],
+                [3, 4, 5]])
+    """
     if len(shape) == 1 and not isinstance(shape[0], (int, tuple, list, Size)):
         return _view_dtype(input, shape[0])
     x = input._data
-    shp = _infer(_shape_arg(shape), x.size, "view", x.shape)
-    return apply(Reshape(), (input,), x, shp, True, view_of=input)
+    shp = _infer(_shape_arg(shape), x.size, "view")
+    return view_op(Reshape(), input, x, shp, True)
 
 
 def _view_dtype(input, dtype):
@@ -112,31 +135,41 @@ def _view_dtype(input, dtype):
     x = input._data
     if dt.itemsize != x.itemsize and not x.flags.c_contiguous:
         raise RuntimeError("view(dtype): the tensor must be contiguous to change the element size")
-    return Tensor._make(x.view(dt.np), vc=input._vc, base=(input._base if input._base is not None else input))
+    return Tensor._make(x.view(dt.np), vc=input._vc,
+                        base=input._base if input._base is not None else input)
 
 
 def reshape(input, *shape):
-    """A tensor with the new shape; a view when the strides allow, else a copy."""
+    """``input`` with a new shape: a view when the strides allow, else a copy.
+
+    Example:
+        >>> import ember
+        >>> ember.arange(6).reshape(3, -1).t().reshape(-1)
+        tensor([0, 2, 4, 1, 3, 5])
+    """
     x = input._data
-    shp = _infer(_shape_arg(shape), x.size, "reshape", x.shape)
+    shp = _infer(_shape_arg(shape), x.size, "reshape")
     if shp == x.shape:
-        return view(input, shp) if input._rg else Tensor._make(x, vc=input._vc,
-                                                              base=(input._base if input._base is not None else input))
+        return view(input, shp)
     out = apply(Reshape(), (input,), x, shp, False)
-    if _view_like(out._data, x):
+    if _shares(out._data, x):
         out._vc, out._base = input._vc, (input._base if input._base is not None else input)
+        register_view(out)
     return out
 
 
 def view_as(input, other):
+    """``input.view(other.shape)``."""
     return view(input, other._data.shape)
 
 
 def reshape_as(input, other):
+    """``input.reshape(other.shape)``."""
     return reshape(input, other._data.shape)
 
 
 def ravel(input):
+    """The flattened tensor (a view when possible)."""
     return reshape(input, -1)
 
 
@@ -153,7 +186,16 @@ class Permute(Node):
 
 
 def permute(input, *dims):
-    """Reorder dimensions (a view)."""
+    """Reorder the dimensions: ``out.shape[i] = input.shape[dims[i]]`` (a view).
+
+    Raises:
+        RuntimeError: ``len(dims) != input.dim()`` or a repeated dim.
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 3, 4).permute(2, 0, 1).shape
+        ember.Size([4, 2, 3])
+    """
     x = input._data
     perm = _shape_arg(dims)
     if len(perm) != x.ndim:
@@ -163,25 +205,41 @@ def permute(input, *dims):
     perm = tuple(_wrap_dim(p, x.ndim, "permute") for p in perm)
     if len(set(perm)) != len(perm):
         raise RuntimeError("permute(): duplicate dims are not allowed.")
-    return apply(Permute(), (input,), x, perm, view_of=input)
+    return view_op(Permute(), input, x, perm)
 
 
 def transpose(input, dim0, dim1):
-    """Swap two dimensions (a view)."""
+    """Swap dims ``dim0`` and ``dim1`` (a view).
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 3, 4).transpose(0, 2).shape
+        ember.Size([4, 3, 2])
+    """
     n = input._data.ndim
+    d0, d1 = _wrap_dim(dim0, n, "transpose"), _wrap_dim(dim1, n, "transpose")
     if n == 0:
         return view(input, ())
-    d0, d1 = _wrap_dim(dim0, n, "transpose"), _wrap_dim(dim1, n, "transpose")
     perm = list(builtins.range(n))
     perm[d0], perm[d1] = perm[d1], perm[d0]
-    return apply(Permute(), (input,), input._data, tuple(perm), view_of=input)
+    return view_op(Permute(), input, input._data, tuple(perm))
 
 
 swapaxes = swapdims = transpose
 
 
 def t(input):
-    """Transpose a matrix (0-d and 1-d tensors are returned as views unchanged)."""
+    """Transpose a matrix; 0-d and 1-D tensors come back as (views of) themselves.
+
+    Raises:
+        RuntimeError: more than 2 dims.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[1, 2]]).t()
+        tensor([[1],
+                [2]])
+    """
     n = input._data.ndim
     if n > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {n}D")
@@ -189,35 +247,62 @@ def t(input):
 
 
 def adjoint(input):
+    """Conjugate transpose of the last two dims (a view for real tensors).
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(5, 2, 3).adjoint().shape
+        ember.Size([5, 3, 2])
+    """
     r = transpose(input, -2, -1)
     return r.conj() if input.is_complex() else r
 
 
 def squeeze(input, dim=None):
-    """Remove size-1 dims (all, or those in ``dim``)."""
+    """Remove size-1 dims: all of them, or those among ``dim`` (an int or tuple) (a view).
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(1, 3, 1).squeeze(0).shape
+        ember.Size([3, 1])
+    """
     x = input._data
     if dim is None:
         shp = tuple(s for s in x.shape if s != 1)
     else:
         ds = dim if isinstance(dim, (tuple, list)) else (dim,)
-        ds = {_wrap_dim(d, x.ndim, "squeeze") for d in ds} if x.ndim else set()
+        ds = {_wrap_dim(d, x.ndim, "squeeze") for d in ds}
         shp = tuple(s for i, s in enumerate(x.shape) if not (i in ds and s == 1))
-    return apply(Reshape(), (input,), x, shp, False, view_of=input)
+    return view_op(Reshape(), input, x, shp, False)
 
 
 squeeze_dims = squeeze
 
 
 def unsqueeze(input, dim):
-    """Insert a size-1 dim at ``dim``."""
+    """Insert a size-1 dim at ``dim`` (in ``[-input.dim() - 1, input.dim()]``) (a view).
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 3).unsqueeze(-1).shape
+        ember.Size([2, 3, 1])
+    """
     x = input._data
     d = _wrap_dim(dim, x.ndim + 1, "unsqueeze")
-    shp = x.shape[:d] + (1,) + x.shape[d:]
-    return apply(Reshape(), (input,), x, shp, False, view_of=input)
+    return view_op(Reshape(), input, x, x.shape[:d] + (1,) + x.shape[d:], False)
 
 
 def flatten(input, start_dim: int = 0, end_dim: int = -1):
-    """Merge dims ``start_dim … end_dim`` into one."""
+    """Merge dims ``start_dim … end_dim`` into one (a view when possible).
+
+    Raises:
+        RuntimeError: ``start_dim`` after ``end_dim``.
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 3, 4).flatten(1).shape
+        ember.Size([2, 12])
+    """
     x = input._data
     if x.ndim == 0:
         return reshape(input, 1)
@@ -232,10 +317,27 @@ def flatten(input, start_dim: int = 0, end_dim: int = -1):
 
 
 def unflatten(input, dim, sizes):
+    """Split dim ``dim`` into ``sizes`` (one may be ``-1``).
+
+    Raises:
+        RuntimeError: empty ``sizes`` or sizes that do not multiply to the dim's size.
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 12).unflatten(1, (3, -1)).shape
+        ember.Size([2, 3, 4])
+    """
     x = input._data
     d = _wrap_dim(dim, x.ndim, "unflatten")
-    sizes = _infer(tuple(sizes), x.shape[d], "unflatten", x.shape)
-    return reshape(input, x.shape[:d] + tuple(sizes) + x.shape[d + 1:])
+    sizes = tuple(int(s) for s in sizes)
+    if not sizes:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    try:
+        sizes = _infer(sizes, x.shape[d], "unflatten")
+    except RuntimeError:
+        raise RuntimeError(f"unflatten: Provided sizes {list(sizes)} don't multiply up to the "
+                           f"size of dim {dim} ({x.shape[d]}) in the input tensor") from None
+    return reshape(input, x.shape[:d] + sizes + x.shape[d + 1:])
 
 
 class Expand(Node):
@@ -248,13 +350,25 @@ class Expand(Node):
 
 
 def expand(input, *sizes):
-    """Broadcast size-1 dims to ``sizes`` (``-1`` keeps a dim) without copying."""
+    """Broadcast size-1 dims to ``sizes`` without copying (``-1`` keeps a dim; new leading dims
+    may be added).  The result is read-only: in-place writes into it raise.
+
+    Raises:
+        RuntimeError: fewer sizes than dims, or a non-singleton dim asked to change size.
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[1], [2]]).expand(-1, 3)
+        tensor([[1, 1, 1],
+                [2, 2, 2]])
+    """
     x = input._data
     sizes = _shape_arg(sizes)
     if len(sizes) < x.ndim:
-        raise RuntimeError(f"expand(torch.FloatTensor{{{list(x.shape)}}}, size={list(sizes)}): "
-                           "the number of sizes provided must be greater or equal to the number "
-                           "of dimensions in the tensor")
+        raise RuntimeError(f"expand({_legacy_type(input).strip()}{{{list(x.shape)}}}, size="
+                           f"{list(sizes)}): the number of sizes provided ({len(sizes)}) must be "
+                           f"greater or equal to the number of dimensions in the tensor "
+                           f"({x.ndim})")
     lead = len(sizes) - x.ndim
     shp = []
     for i, s in enumerate(sizes):
@@ -275,330 +389,144 @@ def expand(input, *sizes):
                                f"{list(sizes)}.  Tensor sizes: {list(x.shape)}")
     shp = tuple(shp)
     if shp == x.shape:
-        return apply(Reshape(), (input,), x, shp, False, view_of=input)
-    return apply(Expand(), (input,), x, shp, view_of=input)
+        return view_op(Reshape(), input, x, shp, False)
+    return view_op(Expand(), input, x, shp)
 
 
 def expand_as(input, other):
+    """``input.expand(other.shape)``."""
     return expand(input, other._data.shape)
 
 
 def broadcast_to(input, size):
+    """``input.expand(size)``.
+
+    Example:
+        >>> import ember
+        >>> ember.broadcast_to(ember.tensor([1, 2]), (2, 2))
+        tensor([[1, 2],
+                [1, 2]])
+    """
     return expand(input, size)
 
 
+def _broadcast(shapes):
+    out = ()
+    for s in shapes:
+        s = tuple(s)
+        n = builtins.max(len(out), len(s))
+        a, b = (1,) * (n - len(out)) + out, (1,) * (n - len(s)) + s
+        for i in builtins.range(n - 1, -1, -1):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                raise RuntimeError(f"The size of tensor a ({a[i]}) must match the size of tensor "
+                                   f"b ({b[i]}) at non-singleton dimension {i}")
+        out = tuple(y if x == 1 else x for x, y in zip(a, b, strict=True))
+    return out
+
+
 def broadcast_shapes(*shapes):
-    try:
-        return Size(np.broadcast_shapes(*[(s,) if isinstance(s, int) else tuple(s)
-                                          for s in shapes]))
-    except ValueError:
-        raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single shape: "
-                           f"{[list(s) for s in shapes]}") from None
+    """The shape that ``shapes`` broadcast to.
+
+    Example:
+        >>> import ember
+        >>> ember.broadcast_shapes((3, 1), (4,))
+        ember.Size([3, 4])
+    """
+    return Size(_broadcast([(s,) if isinstance(s, int) else tuple(s) for s in shapes]))
 
 
 def broadcast_tensors(*tensors):
+    """Expand all tensors to their common broadcast shape (views).
+
+    Example:
+        >>> import ember
+        >>> a, b = ember.broadcast_tensors(ember.zeros(3, 1), ember.zeros(2))
+        >>> a.shape, b.shape
+        (ember.Size([3, 2]), ember.Size([3, 2]))
+    """
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tensors[0]
-    shp = broadcast_shapes(*[t._data.shape for t in tensors])
-    return tuple(expand(t, shp) for t in tensors)
-
-
-def repeat(input, *sizes):
-    """Tile the tensor ``sizes[i]`` times along each dim (a copy)."""
-    x = input._data
-    reps = _shape_arg(sizes)
-    if len(reps) < x.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
-    lead = len(reps) - x.ndim
-    xs = (1,) * lead + x.shape
-    # expand an interleaved shape then merge: (r0, s0, r1, s1, ...) -> (r0*s0, ...)
-    y = reshape(input, xs)
-    inter = []
-    for r, s in zip(reps, xs):
-        inter += [1, s]
-    y = reshape(y, inter)
-    big = []
-    for r, s in zip(reps, xs):
-        big += [r, s]
-    y = expand(y, big)
-    return reshape(y, tuple(r * s for r, s in zip(reps, xs)))
-
-
-def tile(input, dims):
-    dims = tuple(dims)
-    if len(dims) < input._data.ndim:
-        dims = (1,) * (input._data.ndim - len(dims)) + dims
-    return repeat(input, dims)
-
-
-class Flip(Node):
-    def forward(self, xp, x, axes):
-        self.axes = axes
-        return xp.flip(x, axes)
-
-    def backward(self, gy):
-        return (gy.flip(self.axes),)
-
-
-def flip(input, *dims):
-    """Reverse the order along ``dims`` (a copy, as in PyTorch)."""
-    x = input._data
-    ds = _shape_arg(dims)
-    axes = tuple(_wrap_dim(d, x.ndim, "flip") for d in ds) if x.ndim else ()
-    r = apply(Flip(), (input,), x, axes)
-    r._data = r._data.copy()
-    return r
-
-
-def fliplr(input):
-    if input._data.ndim < 2:
-        raise RuntimeError("Input must be >= 2-d.")
-    return flip(input, 1)
-
-
-def flipud(input):
-    if input._data.ndim < 1:
-        raise RuntimeError("Input must be >= 1-d.")
-    return flip(input, 0)
-
-
-class Roll(Node):
-    def forward(self, xp, x, shifts, axes):
-        self.shifts, self.axes = shifts, axes
-        return xp.roll(x, shifts, axes)
-
-    def backward(self, gy):
-        if self.axes is None:
-            return (gy.roll(-self.shifts),)
-        return (gy.roll(tuple(-s for s in self.shifts), self.axes),)
-
-
-def roll(input, shifts, dims=None):
-    """Rotate elements along ``dims`` by ``shifts`` (flattened when ``dims`` is None)."""
-    x = input._data
-    if dims is None:
-        return apply(Roll(), (input,), x, int(shifts) if isinstance(shifts, int)
-                     else int(shifts[0]), None)
-    shifts = (shifts,) if isinstance(shifts, int) else tuple(shifts)
-    dims = (dims,) if isinstance(dims, int) else tuple(dims)
-    if len(shifts) != len(dims):
-        raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, dims:"
-                           f"{len(dims)}")
-    return apply(Roll(), (input,), x, shifts, tuple(_wrap_dim(d, x.ndim, "roll") for d in dims))
-
-
-def rot90(input, k: int = 1, dims=(0, 1)):
-    k %= 4
-    d0, d1 = dims
-    if k == 0:
-        return input.clone()
-    if k == 1:
-        return flip(input, d1).transpose(d0, d1)
-    if k == 2:
-        return flip(input, d0, d1)
-    return flip(input.transpose(d0, d1), d1)
-
-
-class Cat(Node):
-    def forward(self, xp, arrays, dim):
-        self.dim = dim
-        self.sizes = [a.shape[dim] for a in arrays]
-        return xp.concatenate(arrays, axis=dim)
-
-    def backward(self, gy):
-        return tuple(split(gy, self.sizes, self.dim))
-
-
-def cat(tensors, dim: int = 0, *, out=None):
-    """Concatenate along an existing ``dim`` (1-D empty tensors are skipped, as in PyTorch)."""
-    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
-        raise TypeError("cat(): argument 'tensors' must be tuple of Tensors, not "
-                        f"{type(tensors).__name__}")
-    if len(tensors) == 0:
-        raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
-    ts = [t for t in tensors if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or \
-        list(tensors[:1])
-    check_same_device("cat", *ts)
-    ref = ts[0]._data
-    if ref.ndim == 0:
-        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-    d = _wrap_dim(dim, ref.ndim, "cat")
-    from .. import _dtype as T
-    dt = T.result_type(*ts) if len({t._data.dtype for t in ts}) > 1 else None
-    arrays = []
-    for i, tt in enumerate(ts):
-        a = tt._data
-        if a.ndim != ref.ndim:
-            raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} "
-                               f"and {a.ndim}")
-        for k in builtins.range(ref.ndim):
-            if k != d and a.shape[k] != ref.shape[k]:
-                raise RuntimeError(f"Sizes of tensors must match except in dimension {d}. "
-                                   f"Expected size {ref.shape[k]} but got size {a.shape[k]} for "
-                                   f"tensor number {i} in the list.")
-        arrays.append(a.astype(dt.np) if dt is not None and a.dtype != dt.np else a)
-    r = apply(Cat(), tuple(ts), arrays, d)
-    return r if out is None else out.copy_(r)
-
-
-concat = concatenate = cat
-
-
-def stack(tensors, dim: int = 0, *, out=None):
-    """Stack equal-shaped tensors along a new ``dim``."""
-    if len(tensors) == 0:
-        raise RuntimeError("stack expects a non-empty TensorList")
-    shp = tensors[0]._data.shape
-    for i, t_ in enumerate(tensors):
-        if t_._data.shape != shp:
-            raise RuntimeError(f"stack expects each tensor to be equal size, but got "
-                               f"{list(shp)} at entry 0 and {list(t_._data.shape)} at entry {i}")
-    d = _wrap_dim(dim, len(shp) + 1, "stack")
-    r = cat([unsqueeze(t_, d) for t_ in tensors], d)
-    return r if out is None else out.copy_(r)
-
-
-def hstack(tensors):
-    ts = atleast_1d(*tensors) if len(tensors) > 1 else (atleast_1d(tensors[0]),)
-    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
-
-
-def vstack(tensors):
-    ts = [atleast_2d(t_) for t_ in tensors]
-    return cat(ts, 0)
-
-
-def dstack(tensors):
-    ts = [atleast_3d(t_) for t_ in tensors]
-    return cat(ts, 2)
-
-
-def column_stack(tensors):
-    ts = [t_.reshape(-1, 1) if t_._data.ndim <= 1 else t_ for t_ in tensors]
-    return cat(ts, 1)
-
-
-def atleast_1d(*tensors):
-    r = tuple(t_.reshape(1) if t_._data.ndim == 0 else t_ for t_ in tensors)
-    return r[0] if len(r) == 1 else r
-
-
-def atleast_2d(*tensors):
-    r = tuple(t_.reshape(1, -1) if t_._data.ndim < 2 else t_ for t_ in tensors)
-    return r[0] if len(r) == 1 else r
-
-
-def atleast_3d(*tensors):
-    def one(t_):
-        n = t_._data.ndim
-        if n == 0:
-            return t_.reshape(1, 1, 1)
-        if n == 1:
-            return t_.reshape(1, -1, 1)
-        if n == 2:
-            return t_.unsqueeze(-1)
-        return t_
-    r = tuple(one(t_) for t_ in tensors)
-    return r[0] if len(r) == 1 else r
+    shp = _broadcast([t_._data.shape for t_ in tensors])
+    return tuple(expand(t_, shp) for t_ in tensors)
 
 
 class Narrow(Node):
     """A basic-slicing view; backward pads the gradient back with zeros."""
 
     def forward(self, xp, x, key):
-        self.shape, self.key, self.dtype = x.shape, key, x.dtype
+        self.shape, self.key = x.shape, key
         return x[key]
 
     def backward(self, gy):
         from .indexing import slice_backward
         return (slice_backward(gy, self.shape, self.key),)
 
+    def name(self):
+        return "SliceBackward0"
+
 
 def narrow(input, dim: int, start, length: int):
-    """The slice ``start : start + length`` of ``dim`` (a view)."""
+    """Elements ``start : start + length`` of ``dim`` (a view; ``start`` may be negative).
+
+    Raises:
+        IndexError: ``start`` out of range.
+        RuntimeError: ``start + length`` past the end, or a negative ``length``.
+
+    Example:
+        >>> import ember
+        >>> ember.arange(5).narrow(0, 1, 3)
+        tensor([1, 2, 3])
+    """
     x = input._data
     d = _wrap_dim(dim, x.ndim, "narrow")
-    if isinstance(start, Tensor):
-        start = int(start.item())
+    start = int(start.item()) if isinstance(start, Tensor) else int(start)
     n = x.shape[d]
     if start < -n or start > n:
         raise IndexError(f"start out of range (expected to be in range of [{-n}, {n}], but got "
                          f"{start})")
-    start %= n if n else 1
-    if length < 0 or start + length > n:
+    if start < 0:
+        start += n
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if start + length > n:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({n}).")
     key = (slice(None),) * d + (slice(start, start + length),)
-    return apply(Narrow(), (input,), x, key, view_of=input)
+    return view_op(Narrow(), input, x, key)
 
 
 def select(input, dim: int, index: int):
-    """The slice at ``index`` of ``dim``, removing the dim (a view)."""
+    """The slice at ``index`` of ``dim``, with that dim removed (a view).
+
+    Raises:
+        IndexError: ``index`` out of range (naming index, dim and size).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([[1, 2], [3, 4]]).select(1, -1)
+        tensor([2, 4])
+    """
     x = input._data
     d = _wrap_dim(dim, x.ndim, "select")
+    index = int(index)
     n = x.shape[d]
     if index < -n or index >= n:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(x.shape)} at dimension {d}")
-    key = (slice(None),) * d + (index % n,)
-    return apply(Narrow(), (input,), x, key, view_of=input)
-
-
-def split(tensor, split_size_or_sections, dim: int = 0):
-    """Split into chunks of a size, or of the listed sizes, along ``dim`` (views)."""
-    x = tensor._data
-    d = _wrap_dim(dim, x.ndim, "split")
-    n = x.shape[d]
-    if isinstance(split_size_or_sections, int):
-        s = split_size_or_sections
-        if s <= 0 and n > 0:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {n}")
-        sizes = [builtins.min(s, n - i) for i in builtins.range(0, n, s)] if s else [0]
-    else:
-        sizes = [int(v) for v in split_size_or_sections]
-        if builtins.sum(sizes) != n:
-            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {n} "
-                               f"(input tensor's size at dimension {d}), but got split_sizes="
-                               f"{sizes}")
-    out, start = [], 0
-    for s in sizes:
-        out.append(narrow(tensor, d, start, s))
-        start += s
-    return tuple(out)
-
-
-def tensor_split(input, indices_or_sections, dim: int = 0):
-    x = input._data
-    d = _wrap_dim(dim, x.ndim, "tensor_split")
-    n = x.shape[d]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
-        q, r = divmod(n, k)
-        sizes = [q + 1] * r + [q] * (k - r)
-    else:
-        idx = [0] + [builtins.min(builtins.max(int(i), 0), n) for i in indices_or_sections] + [n]
-        sizes = [builtins.max(b - a, 0) for a, b in zip(idx[:-1], idx[1:])]
-    return split(input, sizes, d)
-
-
-def chunk(input, chunks: int, dim: int = 0):
-    """Split into ``chunks`` pieces of size ``ceil(n / chunks)`` (the last may be smaller)."""
-    if chunks <= 0:
-        raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
-    n = input._data.shape[_wrap_dim(dim, input._data.ndim, "chunk")]
-    size = -(-n // chunks) if n else 0
-    return split(input, size if size else 1, dim) if n else split(input, [0] * 1, dim)
-
-
-def unbind(input, dim: int = 0):
-    """Tuple of all slices along ``dim`` (views)."""
-    x = input._data
-    d = _wrap_dim(dim, x.ndim, "unbind")
-    return tuple(select(input, d, i) for i in builtins.range(x.shape[d]))
+    key = (slice(None),) * d + (index % n, Ellipsis)
+    return view_op(Narrow(), input, x, key)
 
 
 def movedim(input, source, destination):
+    """Move dims ``source`` to positions ``destination`` (others keep their order) (a view).
+
+    Raises:
+        RuntimeError: different numbers of source and destination dims, or repeated dims.
+
+    Example:
+        >>> import ember
+        >>> ember.zeros(2, 3, 4).movedim(0, -1).shape
+        ember.Size([3, 4, 2])
+    """
     x = input._data
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
@@ -607,8 +535,11 @@ def movedim(input, source, destination):
                            f"should contain the same number of dims as destination ({dst} dims)")
     src = [_wrap_dim(s, x.ndim, "movedim") for s in src]
     dst = [_wrap_dim(s, x.ndim, "movedim") for s in dst]
+    for name, ds in (("source", src), ("destination", dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f"movedim: repeated dim in `{name}` ({ds})")
     order = [n for n in builtins.range(x.ndim) if n not in src]
-    for dd, s in sorted(zip(dst, src)):
+    for dd, s in sorted(zip(dst, src, strict=True)):
         order.insert(dd, s)
     return permute(input, order)
 
@@ -616,227 +547,95 @@ def movedim(input, source, destination):
 moveaxis = movedim
 
 
-class Tri(Node):
-    def forward(self, xp, x, k, lower):
-        self.k, self.lower = k, lower
-        return xp.tril(x, k) if lower else xp.triu(x, k)
-
-    def backward(self, gy):
-        return (gy.tril(self.k) if self.lower else gy.triu(self.k),)
-
-
-def tril(input, diagonal: int = 0, *, out=None):
-    """Lower triangle of the last two dims (elements above ``diagonal`` zeroed)."""
-    if input._data.ndim < 2:
-        raise RuntimeError("tril: input tensor must have at least 2 dimensions")
-    return apply(Tri(), (input,), input._data, diagonal, True)
-
-
-def triu(input, diagonal: int = 0, *, out=None):
-    if input._data.ndim < 2:
-        raise RuntimeError("triu: input tensor must have at least 2 dimensions")
-    return apply(Tri(), (input,), input._data, diagonal, False)
-
-
-class Diagonal(Node):
-    def forward(self, xp, x, offset, d1, d2):
-        self.shape, self.args = x.shape, (offset, d1, d2)
-        return xp.diagonal(x, offset, d1, d2)
-
-    def backward(self, gy):
-        from .creation import zeros
-        z = zeros(self.shape, dtype=gy.dtype, device=gy.device)
-        offset, d1, d2 = self.args
-        return (diag_embed_into(z, gy, offset, d1, d2),)
-
-
-def diag_embed_into(z, g, offset, d1, d2):
-    """``z`` with ``g`` written on its (offset, d1, d2) diagonal (differentiable in ``g``)."""
-    return _DiagScatter.run(z, g, offset, d1, d2)
-
-
-class _DiagScatter(Node):
-    @classmethod
-    def run(cls, z, g, offset, d1, d2):
-        return apply(cls(), (g,), z._data, g._data, offset, d1, d2)
-
-    def forward(self, xp, z, g, offset, d1, d2):
-        self.args = (offset, d1, d2)
-        out = z.copy()
-        xp.diagonal(out, offset, d1, d2)[...] = g  # diagonal() of a copy is a writeable view
-        return out
-
-    def backward(self, gy):
-        return (diagonal(gy, *self.args),)
-
-
-def diagonal(input, offset: int = 0, dim1: int = 0, dim2: int = 1):
-    """The diagonal over ``dim1``/``dim2`` as the last dim (a view)."""
-    x = input._data
-    d1, d2 = _wrap_dim(dim1, x.ndim, "diagonal"), _wrap_dim(dim2, x.ndim, "diagonal")
-    if d1 == d2:
-        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return apply(Diagonal(), (input,), x, offset, d1, d2, view_of=input)
-
-
-def diag_embed(input, offset: int = 0, dim1: int = -2, dim2: int = -1):
-    """Place the last dim of ``input`` on the diagonal of new 2-D slices."""
-    from .creation import zeros
-    x = input._data
-    n = x.shape[-1] + builtins.abs(offset)
-    nd = x.ndim + 1
-    d1, d2 = _wrap_dim(dim1, nd, "diag_embed"), _wrap_dim(dim2, nd, "diag_embed")
-    batch = list(x.shape[:-1])
-    shape = []
-    it = iter(batch)
-    for i in builtins.range(nd):
-        shape.append(n if i in (d1, d2) else next(it))
-    z = zeros(shape, dtype=input.dtype, device=input.device)
-    g = input
-    return diag_embed_into(z, g, offset, d1, d2)
-
-
-def diag(input, diagonal: int = 0):
-    """1-D input: a matrix with it on the diagonal; 2-D input: the diagonal."""
-    n = input._data.ndim
-    if n == 1:
-        return diag_embed(input, diagonal, 0, 1)
-    if n == 2:
-        return globals()["diagonal"](input, diagonal).clone()
-    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {n}D")
-
-
-def diagflat(input, offset: int = 0):
-    return diag(input.reshape(-1), offset)
-
-
-def trace(input):
-    if input._data.ndim != 2:
-        raise RuntimeError(f"trace: expected a matrix, but got tensor with dim "
-                           f"{input._data.ndim}")
-    return diagonal(input).sum()
-
-
-class AsStrided(Node):
-    def forward(self, xp, x, size, stride, offset):
-        self.shape, self.geom = x.shape, (size, stride, offset)
-        item = x.itemsize
-        flat = x.reshape(-1) if x.flags.c_contiguous else xp.ascontiguousarray(x).reshape(-1)
-        base = flat[offset:] if offset else flat
-        if xp is np:
-            return np.lib.stride_tricks.as_strided(base, size, [s * item for s in stride])
-        return xp.lib.stride_tricks.as_strided(base, size, [s * item for s in stride])
-
-    def backward(self, gy):
-        from .indexing import as_strided_backward
-        return (as_strided_backward(gy, self.shape, *self.geom),)
-
-
-def as_strided(input, size, stride, storage_offset=None):
-    """A view with explicit size/strides (in elements) over the contiguous data."""
-    size, stride = tuple(int(s) for s in size), tuple(int(s) for s in stride)
-    if len(size) != len(stride):
-        raise RuntimeError(f"mismatch in length of strides and shape: {len(size)} vs "
-                           f"{len(stride)}")
-    off = int(storage_offset or 0)
-    need = off + (builtins.sum((s - 1) * st for s, st in zip(size, stride)) + 1 if
-                  builtins.all(size) else 0)
-    if need > input._data.size:
-        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
-                           f"offset {off} require more elements than the {input._data.size} "
-                           "available")
-    v = input._data.flags.c_contiguous
-    return apply(AsStrided(), (input,), input._data, size, stride, off,
-                 view_of=input if v else None)
-
-
-class Unfold(Node):
-    def forward(self, xp, x, dim, size, step):
-        self.shape, self.args = x.shape, (dim, size, step)
-        n = (x.shape[dim] - size) // step + 1
-        shp = x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,)
-        st = x.strides[:dim] + (x.strides[dim] * step,) + x.strides[dim + 1:] + (x.strides[dim],)
-        if xp is np:
-            return np.lib.stride_tricks.as_strided(x, shp, st, writeable=False)
-        return xp.lib.stride_tricks.as_strided(x, shp, st)
-
-    def backward(self, gy):
-        from .indexing import unfold_backward
-        return (unfold_backward(gy, self.shape, *self.args),)
-
-
-def unfold(input, dimension: int, size: int, step: int):
-    """Sliding windows of ``size`` with ``step`` along ``dimension``, as a new last dim (a view)."""
-    x = input._data
-    d = _wrap_dim(dimension, x.ndim, "unfold") if x.ndim else 0
-    n = x.shape[d] if x.ndim else 1
-    if size > n:
-        raise RuntimeError(f"maximum size for tensor at dimension {d} is {n} but size is {size}")
-    if step <= 0:
-        raise RuntimeError(f"step is {step} but must be > 0")
-    return apply(Unfold(), (input,), x, d, size, step, view_of=input)
-
-
 class Clone(Node):
-    def forward(self, xp, x):
-        return x.copy()
+    def forward(self, xp, x, order):
+        if order == "channels_last":
+            return xp.ascontiguousarray(x.transpose(0, 2, 3, 1)).transpose(0, 3, 1, 2)
+        return x.copy(order=order)
 
     def backward(self, gy):
         return (gy,)
 
+    def name(self):
+        return "CloneBackward0"
+
+
+def _order(memory_format, x):
+    name = getattr(memory_format, "name", "preserve_format") if memory_format is not None \
+        else "preserve_format"
+    if name == "channels_last":
+        if x.ndim != 4:
+            raise RuntimeError("required rank 4 tensor to use channels_last format")
+        return "channels_last"
+    return "C" if name == "contiguous_format" else "K"
+
 
 def clone(input, *, memory_format=None):
-    """A copy of the data that stays in the graph."""
-    return apply(Clone(), (input,), input._data)
+    """A copy of the data that stays in the graph (gradient passes through unchanged).
+
+    ``memory_format`` (default ``preserve_format``) keeps a dense tensor's strides, as
+    PyTorch does; ``contiguous_format`` gives row-major strides.
+
+    Example:
+        >>> import ember
+        >>> x = ember.ones(2, 3).t()
+        >>> x.clone().stride(), x.clone(memory_format=ember.contiguous_format).stride()
+        ((1, 3), (2, 1))
+    """
+    x = input._data
+    return apply(Clone(), (input,), x, _order(memory_format, x))
 
 
 def contiguous(input, memory_format=None):
-    """``input`` if already C-contiguous, else a contiguous copy."""
-    if input._data.flags.c_contiguous:
+    """``input`` itself if already contiguous (in ``memory_format``), else a contiguous copy.
+
+    Example:
+        >>> import ember
+        >>> ember.ones(2, 3).t().contiguous().is_contiguous()
+        True
+    """
+    x = input._data
+    order = _order(memory_format, x) if memory_format is not None else "C"
+    if order == "channels_last":
+        if input.is_contiguous(memory_format=memory_format):
+            return input
+    elif x.flags.c_contiguous:
         return input
-    return apply(Clone(), (input,), xp_of(input._data).ascontiguousarray(input._data))
+    return apply(Clone(), (input,), x, "C" if order == "K" else order)
 
 
-def meshgrid(*tensors, indexing: str | None = None):
-    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
-        tensors = tuple(tensors[0])
-    if indexing is None:
-        import warnings
-        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
-                      "indexing argument.", UserWarning, stacklevel=2)
-        indexing = "ij"
-    if indexing not in ("ij", "xy"):
-        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got '{indexing}'")
-    ts = list(tensors)
-    if indexing == "xy" and len(ts) >= 2:
-        ts[0], ts[1] = ts[1], ts[0]
-    shape = tuple(t_._data.shape[0] if t_._data.ndim else 1 for t_ in ts)
-    n = len(ts)
-    out = []
-    for i, t_ in enumerate(ts):
-        v = t_.reshape((1,) * i + (-1,) + (1,) * (n - i - 1))
-        out.append(expand(v, shape))
-    if indexing == "xy" and n >= 2:
-        out = [o.transpose(0, 1) for o in out]
-        out[0], out[1] = out[1], out[0]
-    return tuple(out)
+# the rest of the family (imported last: these modules use the ops above)
+from ._diag import (  # noqa: E402
+    as_strided,
+    diag,
+    diag_embed,
+    diagflat,
+    diagonal,
+    trace,
+    tril,
+    triu,
+    unfold,
+)
+from ._join import (  # noqa: E402
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    block_diag,
+    cartesian_prod,
+    cat,
+    chunk,
+    column_stack,
+    concat,
+    concatenate,
+    dstack,
+    hstack,
+    meshgrid,
+    split,
+    stack,
+    tensor_split,
+    unbind,
+    vstack,
+)
+from ._reorder import flip, fliplr, flipud, repeat, roll, rot90, tile  # noqa: E402
 
-
-def block_diag(*tensors):
-    from .creation import zeros
-    mats = [t_.reshape(1, -1) if t_._data.ndim < 2 else t_ for t_ in tensors]
-    rows = builtins.sum(m._data.shape[0] for m in mats)
-    parts, c0 = [], 0
-    cols = builtins.sum(m._data.shape[1] for m in mats)
-    for m in mats:
-        r, c = m._data.shape
-        left = zeros(r, c0, dtype=m.dtype, device=m.device)
-        right = zeros(r, cols - c0 - c, dtype=m.dtype, device=m.device)
-        parts.append(cat([left, m, right], 1))
-        c0 += c
-    return cat(parts, 0) if rows else zeros(0, cols)
-
-
-def cartesian_prod(*tensors):
-    grids = meshgrid(*tensors, indexing="ij")
-    return stack([g.reshape(-1) for g in grids], 1) if len(tensors) > 1 else tensors[0]
+_ = xp_of
