@@ -329,7 +329,7 @@ class Tensor:
 
     def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
         if self._rg:
-            raise RuntimeError("Can't export tensors that require gradient, use "
+            raise BufferError("Can't export tensors that require gradient, use "
                                "tensor.detach()")
         kwargs = {}
         if stream is not None:
@@ -392,7 +392,10 @@ class Tensor:
     def __format__(self, spec: str) -> str:
         if self._data.ndim == 0 and type(self) is Tensor:
             return format(self.item(), spec)
-        return format(self.__repr__(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string passed to {type(self).__name__}."
+                            "__format__")
+        return self.__repr__()
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -406,18 +409,24 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self._data.size != 1:
-            raise RuntimeError(f"Boolean value of Tensor with {'no' if self._data.size == 0 else 'more than one'} "
-                               "values is ambiguous")
+            raise RuntimeError(f"Boolean value of Tensor with "
+                               f"{'no values' if self._data.size == 0 else 'more than one value'}"
+                               " is ambiguous")
         return bool(self.item())
 
+    def _scalar(self):
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
+
     def __float__(self) -> float:
-        return float(self.item())
+        return float(self._scalar())
 
     def __int__(self) -> int:
-        return int(self.item())
+        return int(self._scalar())
 
     def __complex__(self) -> complex:
-        return complex(self.item())
+        return complex(self._scalar())
 
     def __index__(self) -> int:
         if self._data.dtype.kind not in "iub" or self._data.size != 1:

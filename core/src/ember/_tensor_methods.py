@@ -14,6 +14,7 @@ import numpy as np
 from . import _dtype as T
 from ._tensor import Tensor
 from .ops import (
+    _sampling_inplace,
     binary,
     comparison,
     conversion,
@@ -28,7 +29,6 @@ from .ops import (
     sorting,
     unary,
 )
-from .random import generator_for
 
 METHOD_MODULES = [unary, binary, comparison, reduction, shape, indexing, matmul, linalg_methods]
 METHOD_MODULES += [sorting, counting]
@@ -114,64 +114,6 @@ def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=Fals
                          device=device or self.device, requires_grad=requires_grad)
 
 
-def _random_inplace(draw, name):
-    def method(self, *args, generator=None, **kwargs):
-        if self.grad_fn is None and self._rg:
-            from .autograd.grad_mode import is_grad_enabled
-            if is_grad_enabled():
-                raise RuntimeError(f"a leaf Variable that requires grad is being used in an "
-                                   f"in-place operation. ({name})")
-        g = generator_for(self.device, generator)
-        arr = draw(g, self._data.shape, self._data.dtype, *args, **kwargs)
-        x = self._data
-        x[...] = arr
-        self._bump()
-        return self
-    method.__name__ = name
-    return method
-
-
-def _uniform(g, shape, dt, a=0.0, b=1.0):
-    return g._uniform(shape, np.float64) * (b - a) + a
-
-
-def _normal(g, shape, dt, mean=0.0, std=1.0):
-    return g._normal(shape, np.float64) * std + mean
-
-
-def _bernoulli(g, shape, dt, p=0.5):
-    pa = p._data if isinstance(p, Tensor) else p
-    return g._uniform(shape, np.float64) < pa
-
-
-def _random(g, shape, dt, from_=0, to=None):
-    if to is None:
-        from_, to = 0, from_ if from_ else (2 ** 24 + 1 if dt.kind == "f" else
-                                           int(np.iinfo(dt).max) + 1 if dt.kind in "iu" else 2)
-    return g._integers(from_, to, shape, np.int64)
-
-
-def _exponential(g, shape, dt, lambd=1.0):
-    return -np.log1p(-g._uniform(shape, np.float64)) / lambd if g.device.type == "cpu" else \
-        -__import__("cupy").log1p(-g._uniform(shape, np.float64)) / lambd
-
-
-def _cauchy(g, shape, dt, median=0.0, sigma=1.0):
-    u = g._uniform(shape, np.float64)
-    xp = np if g.device.type == "cpu" else __import__("cupy")
-    return median + sigma * xp.tan(np.pi * (u - 0.5))
-
-
-def _log_normal(g, shape, dt, mean=1.0, std=2.0):
-    xp = np if g.device.type == "cpu" else __import__("cupy")
-    return xp.exp(g._normal(shape, np.float64) * std + mean)
-
-
-def _geometric(g, shape, dt, p):
-    xp = np if g.device.type == "cpu" else __import__("cupy")
-    return xp.ceil(xp.log1p(-g._uniform(shape, np.float64)) / np.log1p(-p))
-
-
 def _resize_(self, *size):
     shp = shape._shape_arg(size)
     n = int(np.prod(shp))
@@ -194,13 +136,13 @@ def _install() -> None:
     for name, fn in inplace.INPLACE.items():
         setattr(Tensor, name, fn)
     t = Tensor
-    t.__add__ = _binop(binary.add)
-    t.__radd__ = _binop(binary.add, True)
-    t.__sub__ = _binop(binary.sub)
+    # NOTE: operators bind the op functions directly (one call less per op); add and mul
+    # are commutative in value and in promotion, so their reflected forms are the same.
+    t.__add__ = t.__radd__ = binary.add
+    t.__sub__ = binary.sub
     t.__rsub__ = _binop(binary.sub, True)
-    t.__mul__ = _binop(binary.mul)
-    t.__rmul__ = _binop(binary.mul, True)
-    t.__truediv__ = _binop(binary.div)
+    t.__mul__ = t.__rmul__ = binary.mul
+    t.__truediv__ = binary.div
     t.__rtruediv__ = _rtruediv
     t.__floordiv__ = _binop(binary.floor_divide)
     t.__rfloordiv__ = _binop(binary.floor_divide, True)
@@ -241,6 +183,9 @@ def _install() -> None:
     t.__getitem__ = indexing.getitem
     t.__setitem__ = inplace.setitem
     t.T = property(_T)
+    t.real = property(unary.real, _set_part("real"))
+    t.imag = property(unary.imag, _set_part("imag"))
+    t.where = _where_method
     t.mT = property(lambda self: shape.transpose(self, -2, -1))
     t.H = property(lambda self: _T(self).conj())
     t.mH = property(lambda self: shape.adjoint(self))
@@ -265,14 +210,8 @@ def _install() -> None:
     t.new_ones = _new(creation.ones)
     t.new_empty = _new(creation.empty)
     t.new_full = new_full
-    t.uniform_ = _random_inplace(_uniform, "uniform_")
-    t.normal_ = _random_inplace(_normal, "normal_")
-    t.bernoulli_ = _random_inplace(_bernoulli, "bernoulli_")
-    t.random_ = _random_inplace(_random, "random_")
-    t.exponential_ = _random_inplace(_exponential, "exponential_")
-    t.cauchy_ = _random_inplace(_cauchy, "cauchy_")
-    t.log_normal_ = _random_inplace(_log_normal, "log_normal_")
-    t.geometric_ = _random_inplace(_geometric, "geometric_")
+    for name in _sampling_inplace.__all__:
+        setattr(t, name, getattr(_sampling_inplace, name))
     t.bernoulli = lambda self, p=None, *, generator=None: creation.bernoulli(
         self, p, generator=generator)
     t.multinomial = creation.multinomial
@@ -296,6 +235,29 @@ def _apply_(self, fn):
         flat[i] = fn(v)
     self._bump()
     return self
+
+
+def _where_method(self, condition, other):
+    """``self.where(condition, y)`` is ``ember.where(condition, self, y)``."""
+    return comparison.where(condition, self, other)
+
+
+def _set_part(part):
+    def setter(self, value):
+        _write_part(self, part, value)
+    return setter
+
+
+def _write_part(self, part, value):
+    """``t.real = v`` / ``t.imag = v``: write into the complex tensor's memory."""
+    if self._data.dtype.kind != "c":
+        if part == "imag":
+            raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+        self.copy_(value)
+        return
+    v = value._data if isinstance(value, Tensor) else value
+    getattr(self._data, part)[...] = v
+    self._bump()
 
 
 def _invert(self):

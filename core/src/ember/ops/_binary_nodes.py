@@ -41,6 +41,7 @@ class _B(Node):
     saves_inputs = True
     kinds = None  # dtype categories with a kernel (None: all); others raise NotImplementedError
     sa = sb = None  # the Python-scalar operand, if any
+    cross_save = False  # True when input i's gradient needs only the other input (mul)
 
     def operands(self):
         ta, tb = self.saved
@@ -88,7 +89,11 @@ def binary(cls, a, b, op: str, to_float: bool = False, out_dtype=None):
         out = np.asarray(out)
     if _state.enabled and ((ta is not None and ta._rg) or (tb is not None and tb._rg)):
         if cls.saves_inputs:
-            node.save(ta, tb)
+            if cls.cross_save:  # each gradient needs only the other operand: save just that
+                node.save(ta if tb is not None and tb._rg else None,
+                          tb if ta is not None and ta._rg else None)
+            else:
+                node.save(ta, tb)
             if ta is None:
                 node.sa = a
             if tb is None:
@@ -125,6 +130,8 @@ class Sub(_B):
 
 
 class Mul(_B):
+    cross_save = True
+
     def forward(self, xp, x, y):
         return x * y
 
