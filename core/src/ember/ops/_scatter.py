@@ -21,8 +21,7 @@ def _add_at(xp, a, key, v):
     if xp is np:
         np.add.at(a, key, v)
     else:
-        import cupyx
-        cupyx.scatter_add(a, key, v)
+        xp.add.at(a, key, v)  # cupyx.scatter_add is deprecated in favour of this
 
 
 def _ufunc_at(xp, name, a, key, v):
