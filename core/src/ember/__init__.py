@@ -17,7 +17,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from . import _tensor_methods  # noqa: F401  (attaches methods and operators to Tensor)
-from . import autograd, cuda, linalg, random, return_types
+from . import autograd, cuda, random, return_types
 from ._device import device
 from ._dtype import (
     bool,
@@ -88,6 +88,18 @@ from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, s
 # ops that exist as Tensor methods only or as private helpers are not exported
 _PRIVATE = {"binary", "dims", "getitem", "squeeze_dims", "square_", "special_expit",
             "special_xlog1py"}
+
+
+_LAZY = {"linalg", "nn", "testing"}  # big subpackages, imported on first attribute access
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        mod = importlib.import_module(f"{__name__}.{name}")
+        globals()[name] = mod
+        return mod
+    raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
 def is_tensor(obj):

@@ -5,7 +5,7 @@ detection, custom ops (:class:`Function`) and whole-function derivatives
 
 from __future__ import annotations
 
-from . import functional, grad_mode
+from . import grad_mode
 from .anomaly_mode import (
     detect_anomaly,
     is_anomaly_check_nan_enabled,
@@ -32,3 +32,14 @@ __all__ = [
     "gradgradcheck", "GradcheckError",
     "Function", "FunctionCtx", "once_differentiable", "functional",
 ]
+
+
+def __getattr__(name):
+    # ``functional`` (jacobian, hessian, …) is imported on first use to keep ``import ember``
+    # fast
+    if name == "functional":
+        import importlib
+        mod = importlib.import_module(f"{__name__}.functional")
+        globals()["functional"] = mod
+        return mod
+    raise AttributeError(f"module 'ember.autograd' has no attribute '{name}'")

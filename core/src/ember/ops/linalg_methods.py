@@ -13,9 +13,43 @@ Example:
 
 from __future__ import annotations
 
-from .. import linalg as _la
+import importlib
+
 from .. import return_types as R
-from ..linalg._norms import cdist, dist, legacy_norm
+
+
+class _Lazy:
+    """``ember.linalg``, imported on first use: it is big and most programs never need it,
+    so ``import ember`` stays fast."""
+
+    def __getattr__(self, name):
+        return getattr(importlib.import_module("ember.linalg"), name)
+
+
+_la = _Lazy()
+
+
+def dist(input, other, p=2):
+    """``vector_norm(input - other, p)``; see :func:`ember.linalg` (``_norms.dist``)."""
+    from ..linalg._norms import dist as _dist
+    return _dist(input, other, p)
+
+
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """Pairwise p-norm distances between the rows of ``x1`` and ``x2`` (batched).
+
+    Example:
+        >>> import ember
+        >>> ember.cdist(ember.tensor([[0.0, 0.0]]), ember.tensor([[3.0, 4.0]]))
+        tensor([[5.]])
+    """
+    from ..linalg._norms import cdist as _cdist
+    return _cdist(x1, x2, p, compute_mode)
+
+
+def legacy_norm(*args):
+    from ..linalg._norms import legacy_norm as _legacy
+    return _legacy(*args)
 
 __all__ = ["norm", "det", "logdet", "slogdet", "inverse", "pinverse", "cholesky", "qr", "svd",
            "matrix_power", "matrix_exp", "dist", "cdist"]
