@@ -7,6 +7,7 @@ and sees the full sum of its output gradients.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -324,9 +325,43 @@ def _sum_to(node, i, a, shape):
                            f"got {list(gs)} but expected shape compatible with {list(shape)}")
     axes = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)
                                       if s == 1 and gs[lead + k] != 1)
-    if axes:
-        a = a.sum(axis=axes, keepdims=True)
-    return a.reshape(shape)
+    if not axes:
+        return a.reshape(shape)
+    r = _gemv_sum(a, axes)
+    if r is None:
+        r = a.sum(axis=axes)
+    return r.reshape(shape)
+
+
+def _gemv_sum(a, axes):
+    """Sum a C-contiguous float array over a leading or trailing block of axes as one
+    matrix-vector product: OpenBLAS runs it on every core, ~5x faster than numpy's
+    single-threaded reduction for the (batch, features) gradients of broadcast ops."""
+    if type(a) is not np.ndarray or a.dtype.kind != "f" or a.itemsize < 4 or \
+            not a.flags.c_contiguous or a.size < 65536:
+        return None
+    nd, k = a.ndim, len(axes)
+    if axes == tuple(range(k)):
+        m = math.prod(a.shape[:k])
+        return _ones(m, a.dtype) @ a.reshape(m, -1)
+    if axes == tuple(range(nd - k, nd)):
+        m = math.prod(a.shape[nd - k:])
+        return a.reshape(-1, m) @ _ones(m, a.dtype)
+    return None
+
+
+_ONES: dict = {}
+
+
+def _ones(n, dtype):
+    key = (n, dtype)
+    v = _ONES.get(key)
+    if v is None:
+        if len(_ONES) > 64:
+            _ONES.clear()
+        v = _ONES[key] = np.ones(n, dtype)
+        v.flags.writeable = False
+    return v
 
 
 def _cast(a, dt):
