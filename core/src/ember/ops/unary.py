@@ -93,6 +93,15 @@ def _x(s):
     return s.saved[0]._data
 
 
+def _abs_grad(x):
+    """d|x|/dx: sign(x) for reals; for complex x/|x| built from differentiable ops (sgn's
+    own derivative is not zero off the real axis), 0 at 0."""
+    if x._data.dtype.kind != "c":
+        return x.sgn()
+    nz = x != 0
+    return _where(nz, x / _where(nz, x, 1).abs(), 0)
+
+
 def _conj_a(a):
     return a.conj() if a.dtype.kind == "c" else a
 
@@ -100,7 +109,7 @@ def _conj_a(a):
 # NOTE: backward formulas use ember ops so that double backward works.
 Neg = _op("Neg", lambda xp, x: -x, lambda s, gy: -gy, saves_input=False,
           fast=lambda s, g: (-g,))
-Abs = _op("Abs", lambda xp, x: xp.abs(x), lambda s, gy: gy * s.x.sgn())
+Abs = _op("Abs", lambda xp, x: xp.abs(x), lambda s, gy: gy * _abs_grad(s.x))
 Exp = _op("Exp", lambda xp, x: xp.exp(x), lambda s, gy: gy * s.output.conj(), False, True,
           fast=lambda s, g: (g * _conj_a(s.out_array()),))
 Exp2 = _op("Exp2", lambda xp, x: xp.exp2(x), lambda s, gy: gy * s.output * math.log(2),
