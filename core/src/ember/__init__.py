@@ -16,8 +16,13 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from . import _tensor_methods  # noqa: F401  (attaches methods and operators to Tensor)
-from . import autograd, cuda, random, return_types
+from . import (
+    _tensor_methods,  # noqa: F401  (attaches methods and operators to Tensor)
+    autograd,
+    cuda,
+    random,
+    return_types,
+)
 from ._device import device
 from ._dtype import (
     bool,
@@ -84,6 +89,7 @@ from .ops.sorting import __all__ as _sorting_all
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_all
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
+from . import nn  # noqa: E402  (after the core: nn builds on it)
 
 # ops that exist as Tensor methods only or as private helpers are not exported
 _PRIVATE = {"binary", "dims", "getitem", "squeeze_dims", "square_", "special_expit",
@@ -117,8 +123,8 @@ def is_complex(input):
 
 def is_nonzero(input):
     if input.numel() != 1:
-        raise RuntimeError(f"Boolean value of Tensor with {'no' if input.numel() == 0 else 'more than one'} "
-                           "values is ambiguous")
+        many = "no values" if input.numel() == 0 else "more than one value"
+        raise RuntimeError(f"Boolean value of Tensor with {many} is ambiguous")
     return input.item() != 0
 
 
@@ -162,7 +168,7 @@ __all__ = sorted(
                      _sorting_all, _counting_all,
                      _reduction_all, _shape_all, _unary_all, _linalg_all) for n in group} - _PRIVATE
     | {"Tensor", "Size", "device", "dtype", "Generator", "autograd", "cuda", "linalg", "random",
-       "return_types", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+       "return_types", "nn", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
        "inference_mode", "is_inference_mode_enabled", "manual_seed", "seed", "initial_seed",
        "get_rng_state", "set_rng_state", "float16", "float32", "float64", "half", "float",
        "double", "int8", "int16", "int32", "int64", "short", "int", "long", "uint8", "bool",

@@ -74,7 +74,8 @@ class device:
                 raise RuntimeError(f"Invalid device string: '{type}:{idx}'")
             index = int(idx)
         if type not in ("cpu", "cuda", "meta"):
-            raise RuntimeError(f"Expected one of cpu, cuda device type at start of device string: {type}")
+            raise RuntimeError("Expected one of cpu, cuda device type at start of device "
+                               f"string: {type}")
         if index is not None and (not isinstance(index, int) or index < 0):
             raise RuntimeError(f"Device index must not be negative, got {index}")
         self.type, self.index = type, index
@@ -162,7 +163,7 @@ def is_writeable(a) -> bool:
     flag) no zero strides, since a broadcast view would alias its elements."""
     if type(a) is np.ndarray:
         return a.flags.writeable
-    return all(s != 0 for s, n in zip(a.strides, a.shape) if n > 1)
+    return all(s != 0 for s, n in zip(a.strides, a.shape, strict=False) if n > 1)
 
 
 def device_guard(d: device):

@@ -19,7 +19,6 @@ import numpy as np
 
 from . import _device as D
 from . import _dtype as T
-from .autograd import grad_mode
 from .autograd.node import _RemovableHandle
 
 __all__ = ["Tensor"]
@@ -279,7 +278,8 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
                  inputs=None) -> None:
-        """Accumulate d(self)/d(leaf) into every leaf's ``.grad`` (see ``ember.autograd.backward``)."""
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``
+        (see :func:`ember.autograd.backward`)."""
         from .autograd.engine import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 

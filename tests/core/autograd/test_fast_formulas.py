@@ -46,7 +46,7 @@ def test_fast_backward_matches_ember_op_backward(rec, device):
         slow = _grads(rec, list(args), kw, create_graph=True)
         if fast is None:
             continue
-        for a, b in zip(fast, slow):
+        for a, b in zip(fast, slow, strict=False):
             if a is None or b is None:
                 assert (a is None) == (b is None) or not bool(
                     ((a if a is not None else b) != 0).any())

@@ -320,7 +320,7 @@ def _sum_to(node, i, a, shape):
     """Sum array gradient ``a`` down to its input's ``shape`` (inverse of broadcasting)."""
     gs = a.shape
     lead = len(gs) - len(shape)
-    if lead < 0 or not all(s == 1 or s == t for s, t in zip(shape, gs[lead:])):
+    if lead < 0 or not all(s == 1 or s == t for s, t in zip(shape, gs[lead:], strict=False)):
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
                            f"got {list(gs)} but expected shape compatible with {list(shape)}")
     axes = tuple(range(lead)) + tuple(lead + k for k, s in enumerate(shape)

@@ -20,7 +20,7 @@ import numpy as np
 from .. import _dtype as T
 from .._tensor import Tensor
 from ..autograd.node import Node
-from ._dispatch import _QUIET, _errvar, _state, record_one, wrap, xp_of
+from ._dispatch import _QUIET, _errvar, _state, record_one, xp_of
 from ._unary_docs import _EXAMPLES, _PRED_EXAMPLES, _ROUND_EXAMPLES
 from .comparison import where as _where
 

@@ -16,7 +16,7 @@ Example:
 """
 
 from .asserts import assert_close, make_tensor, test_device, to_numpy
-from .op_record import ErrorInput, OpRecord, check_op, check_errors
+from .op_record import ErrorInput, OpRecord, check_errors, check_op
 
 __all__ = ["assert_close", "make_tensor", "test_device", "to_numpy", "OpRecord", "ErrorInput",
            "check_op", "check_errors"]

@@ -11,8 +11,9 @@ runs, for every sample, the forward against the reference in float64 and float32
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -74,7 +75,7 @@ def _make_args(rec: OpRecord, sample, dtype, device, seed):
     rng = np.random.default_rng(seed)
     lo, hi = rec.domain
     out, arrays = [], []
-    for i, a in enumerate(sample):
+    for a in sample:
         if isinstance(a, tuple) and all(isinstance(s, int) for s in a):
             arr = rng.uniform(lo, hi, a)
             arrays.append(arr)
@@ -104,7 +105,7 @@ def check_op(rec: OpRecord, device: str = "cpu") -> None:
                                        a.dtype.kind == "f" else a for a in arrays], **kw)
                 outs = out if isinstance(out, tuple) else (out,)
                 exps = expect if isinstance(expect, tuple) else (expect,)
-                for o, e in zip(outs, exps):
+                for o, e in zip(outs, exps, strict=False):
                     e = np.asarray(e)
                     tol = {} if dt is T.float64 else {"rtol": rec.rtol32, "atol": rec.atol32}
                     if dt is T.float64:

@@ -56,7 +56,7 @@ def check_parity(rec: OpRecord, torch, device: str = "cpu") -> None:
             if len(eout) != len(tout):
                 raise AssertionError(f"{rec.name}: ember returned {len(eout)} outputs, PyTorch "
                                      f"{len(tout)}")
-            for eo, to in zip(eout, tout):
+            for eo, to in zip(eout, tout, strict=False):
                 if not isinstance(eo, Tensor):
                     if eo != to:
                         raise AssertionError(f"{rec.name}: {eo!r} != PyTorch's {to!r}")
@@ -91,11 +91,13 @@ def _grad_parity(rec, ember, torch, eargs, targs, kw, n):
         return
     rng = np.random.default_rng(n)
     weights = [rng.standard_normal(to_numpy(o).shape) for o in eout]
-    eloss = sum((o * ember.tensor(w, dtype=o.dtype)).sum() for o, w in zip(eout, weights))
-    tloss = sum((o * torch.tensor(w, dtype=o.dtype)).sum() for o, w in zip(tout, weights))
+    eloss = sum((o * ember.tensor(w, dtype=o.dtype)).sum()
+                for o, w in zip(eout, weights, strict=True))
+    tloss = sum((o * torch.tensor(w, dtype=o.dtype)).sum()
+                for o, w in zip(tout, weights, strict=True))
     eg = ember.autograd.grad(eloss, [eargs[i] for i in idx], allow_unused=True)
     tg = torch.autograd.grad(tloss, [targs[i] for i in idx], allow_unused=True)
-    for k, (a, b) in enumerate(zip(eg, tg)):
+    for k, (a, b) in enumerate(zip(eg, tg, strict=False)):
         if (a is None) != (b is None):
             if a is not None and not np.any(to_numpy(a)) or b is not None and \
                     not np.any(b.numpy(force=True)):
