@@ -89,7 +89,6 @@ from .ops.sorting import __all__ as _sorting_all
 from .ops.unary import *  # noqa: F403
 from .ops.unary import __all__ as _unary_all
 from .random import Generator, get_rng_state, initial_seed, manual_seed, seed, set_rng_state
-from . import nn  # noqa: E402  (after the core: nn builds on it)
 
 # ops that exist as Tensor methods only or as private helpers are not exported
 _PRIVATE = {"binary", "dims", "getitem", "squeeze_dims", "square_", "special_expit",
