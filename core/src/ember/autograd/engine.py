@@ -254,7 +254,8 @@ def run(roots, root_grads, keep_graph, create_graph, inputs, accumulate):
                                 a = _cast(a, dt)
                             buf = buffers.get(child)
                             if buf is None:
-                                buf = buffers[child] = [None] * _n_out(child)
+                                meta = child._out_meta
+                                buf = buffers[child] = [None] * len(meta) if meta else [None]
                             cur = buf[nr]
                             buf[nr] = a if cur is None else _data(cur) + a
                         d = deps[child] - 1

@@ -80,7 +80,7 @@ def _op(name, fwd, bwd, saves_input=True, saves_output=False, fast=None):
     ``fast(self, g)`` (optional) is the same derivative on arrays for plain backward passes
     (see ``Node.fast``); it returns a 1-tuple.
     """
-    d = {"forward": lambda self, xp, x: fwd(xp, x),
+    d = {"forward": lambda self, xp, x: fwd(xp, x), "_fwd": staticmethod(fwd),
          "backward": lambda self, gy: (bwd(self, gy),),
          "saves_input": saves_input, "saves_output": saves_output}
     if fast is not None:
@@ -378,6 +378,27 @@ def _float_op(cls, name, real_only=False):
     if real_only:
         def f(input, *, out=None):
             _no_complex(input, name)
+            r = _unary(cls, input, op=name)
+            return r if out is None else out.copy_(r)
+    elif getattr(cls, "_fwd", None) is not None:
+        fwd, saves = cls._fwd, cls.saves_input
+
+        def f(input, *, out=None):
+            # NOTE: _unary inlined for float tensors (the common case; ~0.4 us less per op)
+            if type(input) is Tensor and out is None:
+                x = input._data
+                if x.dtype.kind in _FLOAT_KINDS:
+                    tok = _errvar.set(_QUIET)
+                    try:
+                        y = fwd(np if type(x) is np.ndarray else xp_of(x), x)
+                    finally:
+                        _errvar.reset(tok)
+                    if _state.enabled and input._rg:
+                        node = cls()
+                        if saves:
+                            node.save(input)
+                        return record_one(node, (input,), y)
+                    return Tensor._make(y)
             r = _unary(cls, input, op=name)
             return r if out is None else out.copy_(r)
     else:
