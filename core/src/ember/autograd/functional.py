@@ -447,6 +447,26 @@ def _scalar_output(outputs, out_tuple, name):
                            "a single element")
 
 
+def _first_order(func, inputs, v, create_graph, strict, name):
+    """The shared start of vhp/hvp: checked inputs and ``v``, the scalar output of ``func``
+    and its gradient with a graph (to be differentiated once more)."""
+    in_tuple, inputs = _as_tuple(inputs, "inputs", name)
+    inputs = _prepare(inputs, create_graph, need_graph=True)
+    if v is not None:
+        _, v = _as_tuple(v, "v", name)
+        v = _prepare(v, create_graph, need_graph=False)
+        _validate_v(v, inputs, in_tuple)
+    else:
+        _one_element_v(inputs, "the input to the user-provided function")
+    outputs = func(*inputs)
+    out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", name)
+    _check_requires_grad(outputs, "outputs", strict)
+    _scalar_output(outputs, out_tuple, name)
+    jac = _grad_of(outputs, inputs, create_graph=True)
+    _check_requires_grad(jac, "jacobian", strict)
+    return in_tuple, inputs, v, out_tuple, outputs, jac
+
+
 def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """Vector-Hessian product ``v^T H`` of scalar function ``func`` at ``inputs``.
 
@@ -472,20 +492,8 @@ def vhp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
         tensor([ 6., 12.])
     """
     with enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", "vhp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "vhp")
-            v = _prepare(v, create_graph, need_graph=False)
-            _validate_v(v, inputs, in_tuple)
-        else:
-            _one_element_v(inputs, "the input to the user-provided function")
-        outputs = func(*inputs)
-        out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "vhp")
-        _check_requires_grad(outputs, "outputs", strict)
-        _scalar_output(outputs, out_tuple, "vhp")
-        jac = _grad_of(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        in_tuple, inputs, v, out_tuple, outputs, jac = _first_order(
+            func, inputs, v, create_graph, strict, "vhp")
     with set_grad_enabled(True if create_graph else is_grad_enabled()):
         g = _grad_of(jac, inputs, v, create_graph=create_graph)
         g = _fill_zeros(g, inputs, strict, create_graph, "double_back")
@@ -522,20 +530,8 @@ def hvp(func, inputs, v=None, create_graph: bool = False, strict: bool = False):
     """
     from ..ops.creation import zeros_like
     with enable_grad():
-        in_tuple, inputs = _as_tuple(inputs, "inputs", "hvp")
-        inputs = _prepare(inputs, create_graph, need_graph=True)
-        if v is not None:
-            _, v = _as_tuple(v, "v", "hvp")
-            v = _prepare(v, create_graph, need_graph=False)
-            _validate_v(v, inputs, in_tuple)
-        else:
-            _one_element_v(inputs, "the input to the user-provided function")
-        outputs = func(*inputs)
-        out_tuple, outputs = _as_tuple(outputs, "outputs of the user-provided function", "hvp")
-        _check_requires_grad(outputs, "outputs", strict)
-        _scalar_output(outputs, out_tuple, "hvp")
-        jac = _grad_of(outputs, inputs, create_graph=True)
-        _check_requires_grad(jac, "jacobian", strict)
+        in_tuple, inputs, v, out_tuple, outputs, jac = _first_order(
+            func, inputs, v, create_graph, strict, "hvp")
         us = tuple(zeros_like(x, requires_grad=True) for x in inputs)
         double_back = _grad_of(jac, inputs, us, create_graph=True)
         _check_requires_grad(jac, "hessian", strict)
