@@ -379,15 +379,7 @@ def aminmax(input, *, dim=None, keepdim: bool = False):
 
 def argmax(input, dim=None, keepdim: bool = False):
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
-    x = input._data
-    xp = xp_of(x)
-    if dim is None:
-        r = _arg(x.reshape(-1), 0, True, xp)
-        return Tensor._make(xp.asarray(r, dtype=np.int64).reshape((1,) * x.ndim if keepdim
-                                                                  else ()))
-    d = _wrap_dim(dim, x.ndim, "argmax")
-    r = _arg(x if x.ndim else x.reshape(1), d, True, xp).astype(np.int64)
-    return Tensor._make(xp.expand_dims(r, d) if keepdim and x.ndim else r)
+    return _argext(input, dim, keepdim, True, "argmax")
 
 
 def argmin(input, dim=None, keepdim: bool = False):
@@ -398,14 +390,19 @@ def argmin(input, dim=None, keepdim: bool = False):
         >>> ember.argmin(ember.tensor([3.0, -1.0, 2.0]))
         tensor(1)
     """
+    return _argext(input, dim, keepdim, False, "argmin")
+
+
+def _argext(input, dim, keepdim, is_max, op):
+    """argmax/argmin: over the flattened tensor when ``dim`` is None, else along ``dim``."""
     x = input._data
     xp = xp_of(x)
     if dim is None:
-        r = _arg(x.reshape(-1), 0, False, xp)
+        r = _arg(x.reshape(-1), 0, is_max, xp)
         return Tensor._make(xp.asarray(r, dtype=np.int64).reshape((1,) * x.ndim if keepdim
                                                                   else ()))
-    d = _wrap_dim(dim, x.ndim, "argmin")
-    r = _arg(x if x.ndim else x.reshape(1), d, False, xp).astype(np.int64)
+    d = _wrap_dim(dim, x.ndim, op)
+    r = _arg(x if x.ndim else x.reshape(1), d, is_max, xp).astype(np.int64)
     return Tensor._make(xp.expand_dims(r, d) if keepdim and x.ndim else r)
 
 
