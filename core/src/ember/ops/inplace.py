@@ -18,7 +18,7 @@ from .. import _dtype as T
 from .._tensor import Tensor
 from ..autograd import grad_mode
 from ..autograd.node import Node, edge
-from ._dispatch import binary_operands, float_dtype, is_scalar, xp_of
+from ._dispatch import binary_operands, float_dtype, is_scalar, loud, quiet, xp_of
 from ._views import geometry, is_view, regenerate_views, view_positions
 
 __all__ = ["inplace", "write_inplace", "copy_", "zero_", "fill_", "setitem", "INPLACE"]
@@ -134,12 +134,15 @@ def _fast_binary(ufunc, op, slow):
         out = self._data
         _writeable(out, op)
         xp = xp_of(out)
+        tok = quiet()  # like every op: no numpy floating-point warnings (inf * 0 …)
         try:
             getattr(xp, ufunc)(x, y, out=out, casting="unsafe")
         except ValueError:
             raise RuntimeError(f"{op}: output with shape {list(out.shape)} doesn't match the "
                                f"broadcast shape "
                                f"{list(np.broadcast_shapes(out.shape, np.shape(y)))}") from None
+        finally:
+            loud(tok)
         self._bump()
         return self
     method.__name__ = method.__qualname__ = op
