@@ -80,6 +80,8 @@ from .ops.linalg_methods import *  # noqa: F403
 from .ops.linalg_methods import __all__ as _linalg_all
 from .ops.matmul import *  # noqa: F403
 from .ops.matmul import __all__ as _matmul_all
+from .ops.nn_methods import *  # noqa: F403
+from .ops.nn_methods import __all__ as _nn_all
 from .ops.reduction import *  # noqa: F403
 from .ops.reduction import __all__ as _reduction_all
 from .ops.shape import *  # noqa: F403
@@ -165,7 +167,8 @@ def get_num_threads():
 __all__ = sorted(
     {n for group in (_binary_all, _comparison_all, _creation_all, _indexing_all, _matmul_all,
                      _sorting_all, _counting_all,
-                     _reduction_all, _shape_all, _unary_all, _linalg_all) for n in group} - _PRIVATE
+                     _reduction_all, _shape_all, _unary_all, _linalg_all, _nn_all)
+     for n in group} - _PRIVATE
     | {"Tensor", "Size", "device", "dtype", "Generator", "autograd", "cuda", "linalg", "random",
        "return_types", "nn", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
        "inference_mode", "is_inference_mode_enabled", "manual_seed", "seed", "initial_seed",

@@ -24,6 +24,7 @@ from .ops import (
     inplace,
     linalg_methods,
     matmul,
+    nn_methods,
     reduction,
     shape,
     sorting,
@@ -31,7 +32,7 @@ from .ops import (
 )
 
 METHOD_MODULES = [unary, binary, comparison, reduction, shape, indexing, matmul, linalg_methods]
-METHOD_MODULES += [sorting, counting]
+METHOD_MODULES += [sorting, counting, nn_methods]
 _FIRST = ("input", "tensor", "self")
 # functions whose first parameter is "input" but that PyTorch has no Tensor method for
 _NOT_METHODS = {"cat", "stack", "binary", "dims", "einsum", "chain_matmul", "block_diag",

@@ -335,3 +335,15 @@ def test_gpu_matches_cpu(case):
     np.testing.assert_array_equal(gpu[~finite], cpu[~finite])
     scale = np.maximum(np.abs(cpu[finite]), case.floor or 1e-300)
     assert np.max(np.abs(gpu[finite] - cpu[finite]) / scale, initial=0) <= 10 * case.rtol
+
+
+def test_large_inputs_are_computed_blockwise_with_the_same_values():
+    # more than two CPU blocks: the blockwise path must agree with math.erf / math.lgamma
+    x = np.linspace(-6.0, 6.0, 70007)
+    ref_erf = np.array([math.erf(v) for v in x])
+    np.testing.assert_allclose(S.erf(np, x), ref_erf, rtol=1e-14, atol=1e-300)
+    xs = x.reshape(7, 10001)[:, ::2]  # non-contiguous, 2-D
+    got = S.lgamma(np, np.abs(xs) + 0.5)
+    ref = np.array([[math.lgamma(abs(v) + 0.5) for v in row] for row in xs])
+    assert got.shape == xs.shape
+    np.testing.assert_allclose(got, ref, rtol=1e-13, atol=1e-13)

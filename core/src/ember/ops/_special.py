@@ -74,9 +74,20 @@ def _prep(xp, x, name):
     return x.astype(np.float64, copy=False), dtype
 
 
+_CHUNK = 16384  # elements per block on the CPU: the ~60 passes of a kernel stay in cache
+
+
 def _run(xp, core, x, name):
     x64, dtype = _prep(xp, x, name)
     with np.errstate(all="ignore"):  # cupy never warns; numpy's masked-out lanes may
+        if xp is np and x64.size > 2 * _CHUNK:
+            # NOTE: the kernels are elementwise, so blocks give identical results; a loop over
+            # blocks (not elements) runs ~10x faster than whole-array passes on large inputs
+            flat = np.ascontiguousarray(x64).reshape(-1)
+            out = np.empty(flat.shape, dtype)
+            for i in range(0, flat.size, _CHUNK):
+                out[i:i + _CHUNK] = core(xp, flat[i:i + _CHUNK])
+            return out.reshape(x64.shape)
         return xp.asarray(core(xp, x64), dtype=dtype)
 
 
