@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import import_module
 
 FAMILIES = ("unary", "binary", "reduction", "shape", "indexing", "matmul", "linalg",
-            "sorting")
+            "sorting", "nn_norm", "nn_sparse", "nn_activation", "nn_loss", "nn_conv")
 
 __all__ = ["FAMILIES", "records"]
 

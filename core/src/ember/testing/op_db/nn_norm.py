@@ -82,8 +82,8 @@ def _F(lib):
 RECORDS: list[OpRecord] = [
     OpRecord("nn.batch_norm_train",
              lambda lib, x, w, b: _F(lib).batch_norm(x, None, None, w, b, training=True),
-             _bn_ref, [((4, 3, 5), (3,), (3,)), ((6, 2), (2,), (2,)),
-                       ((2, 3, 2, 2), (3,), (3,))],
+             _bn_ref, [((4, 3, 5), (3,), (3,)), ((6, 2), None, (2,)),
+                       ((2, 3, 2, 2), (3,), None)],
              rtol32=1e-4, errors=[
                  ErrorInput(((1, 3), (3,), (3,)), ValueError,
                             "Expected more than 1 value per channel when training"),
@@ -101,6 +101,7 @@ RECORDS: list[OpRecord] = [
     OpRecord("nn.layer_norm",
              lambda lib, x, ns, w, b: _F(lib).layer_norm(x, ns, w, b),
              _ln_ref, [((2, 3, 4), [4], (4,), (4,)), ((2, 3, 4), [3, 4], (3, 4), (3, 4)),
+                       ((5, 3), [3], None, (3,)), ((5, 3), [3], (3,), None),
                        ((5, 3), [3], None, None)],
              rtol32=1e-4, errors=[
                  ErrorInput(((2, 3), [4], None, None), RuntimeError,

@@ -18,7 +18,7 @@ _OFF = np.array([0, 3, 3, 5])  # bags [0, 2, 2], [], [4, 1], [3, 3]
 
 def _bags(idx, off, n):
     ends = list(off[1:]) + [n]
-    return [idx[s:e] for s, e in zip(off, ends)]
+    return [idx[s:e] for s, e in zip(off, ends, strict=True)]
 
 
 def _bag_ref(w, idx, off, mode, psw=None, padding_idx=None):
