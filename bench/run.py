@@ -1,4 +1,4 @@
-"""Time ember against PyTorch on the workloads in bench/workloads_core.py.
+"""Time ember against PyTorch on the workloads in bench/workloads_core.py and workloads_nn.py.
 
 Both libraries run in this one process, on the same float32 data, with the same number of
 threads; their repetitions alternate so that machine noise hits both alike. Prints, per workload,
@@ -31,7 +31,10 @@ from types import ModuleType
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workloads_core import WORKLOADS  # noqa: E402
+from workloads_core import WORKLOADS as CORE_WORKLOADS  # noqa: E402
+from workloads_nn import WORKLOADS as NN_WORKLOADS  # noqa: E402
+
+WORKLOADS = {**CORE_WORKLOADS, **NN_WORKLOADS}
 
 try:
     import threadpoolctl
