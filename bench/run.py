@@ -33,8 +33,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from workloads_core import WORKLOADS as CORE_WORKLOADS  # noqa: E402
 from workloads_nn import WORKLOADS as NN_WORKLOADS  # noqa: E402
+from workloads_optim import WORKLOADS as OPTIM_WORKLOADS  # noqa: E402
 
-WORKLOADS = {**CORE_WORKLOADS, **NN_WORKLOADS}
+WORKLOADS = {**CORE_WORKLOADS, **NN_WORKLOADS, **OPTIM_WORKLOADS}
 
 try:
     import threadpoolctl

@@ -97,7 +97,7 @@ _PRIVATE = {"binary", "dims", "getitem", "squeeze_dims", "square_", "special_exp
             "special_xlog1py"}
 
 
-_LAZY = {"linalg", "nn", "testing"}  # big subpackages, imported on first attribute access
+_LAZY = {"linalg", "nn", "optim", "testing"}  # big subpackages, imported on first attribute access
 
 
 def __getattr__(name):

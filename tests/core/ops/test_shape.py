@@ -181,3 +181,15 @@ def test_expand_of_zero_dim_and_size_zero():
 def test_view_of_dtype_reinterprets_bytes():
     x = ember.tensor([1.0], dtype=ember.float32)
     assert x.view(ember.int32).item() == 0x3F800000
+
+
+def test_repeat_interleave_values_and_gradient():
+    a = np.array([[1.0, 2.0], [3.0, 4.0]])
+    x = ember.tensor(a, requires_grad=True)
+    assert_close(x.repeat_interleave(2), np.repeat(a.reshape(-1), 2))
+    assert_close(x.repeat_interleave(ember.tensor([1, 2]), dim=0), np.repeat(a, [1, 2], axis=0))
+    assert ember.repeat_interleave(ember.tensor([2, 1])).tolist() == [0, 0, 1]
+    x.repeat_interleave(3, dim=1).sum().backward()
+    assert_close(x.grad, np.full((2, 2), 3.0))
+    with pytest.raises(RuntimeError, match="repeats can not be negative"):
+        x.repeat_interleave(ember.tensor([1, -1]), dim=0)

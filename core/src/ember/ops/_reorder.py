@@ -9,12 +9,12 @@ import builtins
 
 import numpy as np
 
-from .._tensor import _wrap_dim
+from .._tensor import Tensor, _wrap_dim
 from ..autograd.node import Node
 from ._dispatch import apply
 from .shape import _shape_arg, clone, expand, reshape
 
-__all__ = ["repeat", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
+__all__ = ["repeat", "repeat_interleave", "tile", "flip", "fliplr", "flipud", "roll", "rot90"]
 
 
 def repeat(input, *sizes):
@@ -190,3 +190,50 @@ def rot90(input, k: int = 1, dims=(0, 1)):
     if k == 3:
         return flip(input, d0).transpose(d0, d1)
     return clone(input)
+
+
+def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
+    """Repeat each element ``repeats`` times along ``dim`` (the flattened tensor when ``dim``
+    is None); ``repeats`` is an int or a 1-D tensor with one count per element.
+    ``repeat_interleave(counts)`` alone returns ``arange(len(counts))`` repeated by counts.
+
+    Differentiable in ``input`` (an index_select: repeated entries sum their gradients).
+
+    Example:
+        >>> import ember
+        >>> ember.tensor([1, 2]).repeat_interleave(2)
+        tensor([1, 1, 2, 2])
+        >>> ember.repeat_interleave(ember.tensor([2, 1]))
+        tensor([0, 0, 1])
+    """
+    from .creation import arange
+    if repeats is None:  # repeat_interleave(repeats): indices repeated by counts
+        counts = input
+        return repeat_interleave(arange(counts.numel(), device=counts.device), counts, 0)
+    if dim is None:
+        input, dim = input.reshape(-1), 0
+    x = input._data
+    d = _wrap_dim(dim, x.ndim, "repeat_interleave") if x.ndim else 0
+    if x.ndim == 0:
+        input, x = input.reshape(1), x.reshape(1)
+    n = x.shape[d]
+    xp = np if type(x) is np.ndarray else __import__("cupy")
+    if isinstance(repeats, Tensor):
+        r = repeats._data
+        if r.dtype.kind not in "iu":
+            raise RuntimeError(f"repeat_interleave: repeats must be an integer tensor, got "
+                               f"{repeats.dtype}")
+        if r.ndim > 1 or (r.size not in (1, n)):
+            raise RuntimeError(f"repeat_interleave: repeats must have the same size as input "
+                               f"along dim ({n}), got {list(r.shape)}")
+        r = r.reshape(-1)
+    else:
+        r = xp.asarray([int(repeats)])
+    if bool((r < 0).any()):
+        raise RuntimeError("repeat_interleave: repeats can not be negative")
+    idx = xp.repeat(xp.arange(n), r if r.size == n else int(r[0]))
+    if output_size is not None and idx.size != output_size:
+        raise RuntimeError(f"repeat_interleave: output_size {output_size} does not match the "
+                           f"repeats' total {idx.size}")
+    from .indexing import index_select
+    return index_select(input, d, Tensor._make(idx.astype(np.int64)))

@@ -30,7 +30,8 @@ from ._views import register_view, view_op
 __all__ = [
     "view", "reshape", "view_as", "reshape_as", "permute", "transpose", "swapaxes", "swapdims",
     "t", "adjoint", "squeeze", "unsqueeze", "flatten", "unflatten", "expand", "expand_as",
-    "broadcast_to", "broadcast_tensors", "broadcast_shapes", "repeat", "tile", "flip", "fliplr",
+    "broadcast_to", "broadcast_tensors", "broadcast_shapes", "repeat", "repeat_interleave",
+    "tile", "flip", "fliplr",
     "flipud", "roll", "rot90", "cat", "concat", "concatenate", "stack", "hstack", "vstack",
     "dstack", "column_stack", "split", "tensor_split", "chunk", "unbind", "narrow", "select",
     "movedim", "moveaxis", "tril", "triu", "diagonal", "diag", "diag_embed", "diagflat",
@@ -636,6 +637,15 @@ from ._join import (  # noqa: E402
     unbind,
     vstack,
 )
-from ._reorder import flip, fliplr, flipud, repeat, roll, rot90, tile  # noqa: E402
+from ._reorder import (  # noqa: E402
+    flip,
+    fliplr,
+    flipud,
+    repeat,
+    repeat_interleave,
+    roll,
+    rot90,
+    tile,
+)
 
 _ = xp_of

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (the family modules, listed in FAMILIES)
     _activation,
+    _attention,
     _conv,
     _distance,
     _dropout,
+    _interpolate,
     _linear,
     _loss,
     _loss_ctc,
@@ -23,9 +25,11 @@ from . import (  # noqa: F401  (the family modules, listed in FAMILIES)
     _sparse,
 )
 from ._activation import *  # noqa: F403
+from ._attention import *  # noqa: F403
 from ._conv import *  # noqa: F403
 from ._distance import *  # noqa: F403
 from ._dropout import *  # noqa: F403
+from ._interpolate import *  # noqa: F403
 from ._linear import *  # noqa: F403
 from ._loss import *  # noqa: F403
 from ._loss_ctc import *  # noqa: F403
@@ -39,9 +43,11 @@ from ._sparse import *  # noqa: F403
 
 FAMILIES = (
     _activation,
+    _attention,
     _conv,
     _distance,
     _dropout,
+    _interpolate,
     _linear,
     _loss,
     _loss_ctc,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401  (the family modules, listed in FAMILIES)
     activation,
+    activation_mha,
     batchnorm,
     container,
     conv,
@@ -22,9 +23,13 @@ from . import (  # noqa: F401  (the family modules, listed in FAMILIES)
     padding,
     pixelshuffle,
     pooling,
+    rnn,
     sparse,
+    transformer,
+    upsampling,
 )
 from .activation import *  # noqa: F403
+from .activation_mha import *  # noqa: F403
 from .batchnorm import *  # noqa: F403
 from .container import *  # noqa: F403
 from .conv import *  # noqa: F403
@@ -40,10 +45,14 @@ from .normalization import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pixelshuffle import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403
+from .transformer import *  # noqa: F403
+from .upsampling import *  # noqa: F403
 
 FAMILIES = (
     activation,
+    activation_mha,
     batchnorm,
     container,
     conv,
@@ -58,6 +67,9 @@ FAMILIES = (
     padding,
     pixelshuffle,
     pooling,
+    rnn,
     sparse,
+    transformer,
+    upsampling,
 )
 __all__ = ["Module", *(n for family in FAMILIES for n in family.__all__)]

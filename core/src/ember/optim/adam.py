@@ -1,0 +1,134 @@
+"""Adam (and its decoupled-weight-decay form, the base of AdamW)."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._kernels import addcdiv_, addcmul_, decayed_grad, lerp_
+from .optimizer import Optimizer, advance_step
+
+__all__ = ["Adam"]
+
+
+def _check_adam_args(lr, betas, eps, weight_decay) -> None:
+    if isinstance(lr, Tensor) and lr.numel() != 1:
+        raise ValueError("Tensor lr must be 1-element")
+    if not 0.0 <= lr:
+        raise ValueError(f"Invalid learning rate: {lr}")
+    if not 0.0 <= eps:
+        raise ValueError(f"Invalid epsilon value: {eps}")
+    if not 0.0 <= betas[0] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
+    if not 0.0 <= betas[1] < 1.0:
+        raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
+    if not 0.0 <= weight_decay:
+        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+
+
+class Adam(Optimizer):
+    r"""Adam (Kingma & Ba), PyTorch's formulation.
+
+    .. math::
+        g_t \leftarrow g_t + \lambda\theta_{t-1}\ \text{(or } \theta_{t-1} \leftarrow
+        \theta_{t-1}(1-\gamma\lambda) \text{ if decoupled)}, \quad
+        m_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
+        v_t = \beta_2 v_{t-1} + (1-\beta_2) g_t^2, \\
+        \theta_t = \theta_{t-1} - \frac{\gamma}{1-\beta_1^t}
+        \frac{m_t}{\sqrt{\hat v_t}/\sqrt{1-\beta_2^t} + \epsilon}
+
+    with :math:`\hat v_t = v_t`, or :math:`\max(\hat v_{t-1}, v_t)` with ``amsgrad``.
+
+    Args:
+        params (iterable): tensors or parameter-group dicts.
+        lr (float): learning rate. Default: 1e-3.
+        betas (Tuple[float, float]): moving-average coefficients. Default: (0.9, 0.999).
+        eps (float): added to the denominator. Default: 1e-8.
+        weight_decay (float): L2 penalty (decoupled if ``decoupled_weight_decay``). Default: 0.
+        amsgrad (bool): use the running maximum of :math:`v_t`. Default: False.
+        maximize (bool): maximize the objective. Default: False.
+        decoupled_weight_decay (bool): AdamW-style decay. Default: False.
+        foreach, capturable, differentiable, fused: accepted for PyTorch compatibility.
+
+    State: ``step`` (0-d float32), ``exp_avg``, ``exp_avg_sq``, ``max_exp_avg_sq`` (amsgrad).
+
+    Raises:
+        ValueError: a negative lr, eps or weight_decay, or a beta outside [0, 1).
+
+    Example:
+        >>> import ember
+        >>> w = ember.nn.Parameter(ember.tensor([1.0, -2.0]))
+        >>> opt = ember.optim.Adam([w], lr=0.1)
+        >>> (w * w).sum().backward()
+        >>> _ = opt.step()
+        >>> w.detach()
+        tensor([ 0.9000, -1.9000])
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *,
+                 foreach: bool | None = None, maximize: bool = False, capturable: bool = False,
+                 differentiable: bool = False, fused: bool | None = None,
+                 decoupled_weight_decay: bool = False) -> None:
+        _check_adam_args(lr, betas, eps, weight_decay)
+        betas = tuple(float(b) for b in betas)
+        defaults = {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay,
+                    "amsgrad": amsgrad, "maximize": maximize, "foreach": foreach,
+                    "capturable": capturable, "differentiable": differentiable, "fused": fused,
+                    "decoupled_weight_decay": decoupled_weight_decay}
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            for k, v in (("amsgrad", False), ("maximize", False), ("foreach", None),
+                         ("capturable", False), ("differentiable", False),
+                         ("decoupled_weight_decay", False), ("fused", None)):
+                group.setdefault(k, v)
+
+    def _init_state(self, p, group, state) -> None:
+        state["step"] = self._step_tensor()
+        state["exp_avg"] = self._zeros_like(p)
+        state["exp_avg_sq"] = self._zeros_like(p)
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = self._zeros_like(p)
+
+    def _update(self, p, g, group, state) -> None:
+        lr = float(group["lr"])
+        beta1, beta2 = group["betas"]
+        wd = group["weight_decay"]
+        step = advance_step(state)
+        bias_correction1 = 1 - beta1 ** step
+        bias_correction2 = 1 - beta2 ** step
+        kernel = functools.partial(
+            _adam_kernel, beta1=beta1, beta2=beta2, eps=group["eps"],
+            maximize=group["maximize"], l2=0 if group["decoupled_weight_decay"] else wd,
+            decay=1 - lr * wd if group["decoupled_weight_decay"] and wd != 0 else None,
+            step_size=lr / bias_correction1, bias_correction2_sqrt=bias_correction2 ** 0.5)
+        arrays = [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
+        if group["amsgrad"]:
+            arrays.append(state["max_exp_avg_sq"]._data)
+        self._defer(kernel, arrays, 3)
+
+
+def _adam_kernel(p, g, m, v, *rest, beta1, beta2, eps, maximize, l2, decay, step_size,
+                 bias_correction2_sqrt) -> None:
+    """One Adam update of arrays in place, PyTorch's single-tensor order of operations.
+    ``rest`` is ``[vmax,] gbuf, tmp, denom``."""
+    vmax = rest[0] if len(rest) == 4 else None
+    gbuf, tmp, denom = rest[-3:]
+    if decay is not None:
+        p *= decay
+    g = decayed_grad(p, g, maximize, l2, gbuf, tmp)
+    lerp_(m, g, 1 - beta1, tmp)
+    v *= beta2
+    addcmul_(v, g, g, 1 - beta2, tmp)
+    if vmax is not None:
+        np.maximum(vmax, v, out=vmax)
+        v = vmax
+    np.sqrt(v, out=denom)
+    denom /= bias_correction2_sqrt
+    denom += eps
+    addcdiv_(p, m, denom, -step_size, tmp)

@@ -1,0 +1,127 @@
+"""Stochastic gradient descent with momentum, dampening, Nesterov momentum, weight decay."""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .._tensor import Tensor
+from ._kernels import add_, decayed_grad
+from .optimizer import Optimizer
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent (optionally with momentum), PyTorch's formulation.
+
+    With :math:`g_t` the gradient (negated if ``maximize``), :math:`\lambda` the weight decay,
+    :math:`\mu` the momentum and :math:`\tau` the dampening:
+
+    .. math::
+        g_t \leftarrow g_t + \lambda \theta_{t-1}, \quad
+        b_t = \mu b_{t-1} + (1-\tau) g_t \ (b_1 = g_1), \quad
+        g_t \leftarrow g_t + \mu b_t \text{ (nesterov) or } b_t, \quad
+        \theta_t = \theta_{t-1} - \gamma g_t
+
+    Args:
+        params (iterable): tensors or parameter-group dicts.
+        lr (float): learning rate :math:`\gamma`. Default: 1e-3.
+        momentum (float): momentum factor. Default: 0.
+        dampening (float): dampening for momentum. Default: 0.
+        weight_decay (float): L2 penalty. Default: 0.
+        nesterov (bool): Nesterov momentum. Default: False.
+        maximize (bool): maximize the objective. Default: False.
+        foreach, differentiable, fused: accepted for PyTorch compatibility (ignored).
+
+    State (per parameter): ``momentum_buffer`` (only when momentum != 0).
+
+    Raises:
+        ValueError: negative lr, momentum or weight_decay; nesterov without momentum or with
+            dampening.
+
+    Example:
+        >>> import ember
+        >>> w = ember.nn.Parameter(ember.tensor([1.0, 2.0]))
+        >>> opt = ember.optim.SGD([w], lr=0.1, momentum=0.9)
+        >>> for _ in range(2):
+        ...     opt.zero_grad()
+        ...     (w * w).sum().backward()
+        ...     _ = opt.step()
+        >>> w.detach()
+        tensor([0.4600, 0.9200])
+    """
+
+    def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
+                 weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
+                 foreach: bool | None = None, differentiable: bool = False,
+                 fused: bool | None = None) -> None:
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        for group in self.param_groups:
+            group.setdefault("nesterov", False)
+            group.setdefault("maximize", False)
+            group.setdefault("foreach", None)
+            group.setdefault("differentiable", False)
+            group.setdefault("fused", None)
+
+    def _init_state(self, p, group, state) -> None:
+        pass  # the momentum buffer is created from the first gradient, in _update
+
+    def _update(self, p, g, group, state) -> None:
+        momentum = group["momentum"]
+        arrays = [p._data, g]
+        first = False
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = self._zeros_like(p)
+                first = True
+            arrays.append(buf._data)
+        kernel = functools.partial(
+            _sgd_kernel, lr=float(group["lr"]), weight_decay=group["weight_decay"],
+            momentum=momentum, dampening=group["dampening"], nesterov=group["nesterov"],
+            maximize=group["maximize"], first=first)
+        self._defer(kernel, arrays, 2)
+
+
+def _sgd_kernel(p, g, *rest, lr, weight_decay, momentum, dampening, nesterov, maximize,
+                first) -> None:
+    """One SGD update of arrays in place, PyTorch's single-tensor order of operations.
+    ``rest`` is ``[momentum_buffer,] gbuf, tmp``; on the ``first`` step the buffer takes the
+    gradient itself."""
+    gbuf, tmp = rest[-2:]
+    d = decayed_grad(p, g, maximize, weight_decay, gbuf, tmp)
+    if momentum != 0:
+        b = rest[0]
+        if first:
+            b[...] = d
+        else:
+            b *= momentum
+            add_(b, d, 1 - dampening, tmp)
+        if nesterov:
+            np.multiply(b, momentum, out=tmp)
+            if d is g:
+                np.add(g, tmp, out=gbuf)
+                d = gbuf
+            else:
+                d += tmp
+        else:
+            d = b
+    add_(p, d, -lr, tmp)
