@@ -24,7 +24,9 @@ nox.options.download_python = "never"
 nox.options.error_on_external_run = True
 
 ROOT = Path(__file__).resolve().parent
-TEST_DEPS = ["pytest", "hypothesis", "mpmath"]  # mpmath: reference values for special functions
+# mpmath: reference values for special functions; safetensors: an independent reader/writer
+# of the format that ember implements itself
+TEST_DEPS = ["pytest", "hypothesis", "mpmath", "safetensors"]
 # The local CPU wheel of PyTorch; only pip sees it (uv ignores this machine's pip config).
 TORCH = "torch==2.13.0"
 # Packages besides the core: session suffix -> source directory.

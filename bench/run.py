@@ -31,11 +31,20 @@ from types import ModuleType
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from workloads_core import WORKLOADS as CORE_WORKLOADS  # noqa: E402
-from workloads_nn import WORKLOADS as NN_WORKLOADS  # noqa: E402
-from workloads_optim import WORKLOADS as OPTIM_WORKLOADS  # noqa: E402
 
-WORKLOADS = {**CORE_WORKLOADS, **NN_WORKLOADS, **OPTIM_WORKLOADS}
+
+def _discover_workloads() -> dict:
+    """Merge the ``WORKLOADS`` tables of every ``bench/workloads_*.py`` (core first)."""
+    here = Path(__file__).resolve().parent
+    names = sorted(p.stem for p in here.glob("workloads_*.py"))
+    names.sort(key=lambda n: n != "workloads_core")
+    table = {}
+    for name in names:
+        table.update(importlib.import_module(name).WORKLOADS)
+    return table
+
+
+WORKLOADS = _discover_workloads()
 
 try:
     import threadpoolctl

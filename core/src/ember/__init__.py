@@ -97,15 +97,23 @@ _PRIVATE = {"binary", "dims", "getitem", "squeeze_dims", "square_", "special_exp
             "special_xlog1py"}
 
 
-_LAZY = {"linalg", "nn", "optim", "testing"}  # big subpackages, imported on first attribute access
+# big subpackages, imported on first attribute access
+_LAZY = {"hub", "linalg", "multiprocessing", "nn", "optim", "serialization", "testing", "utils"}
+# functions living in a lazy subpackage: name -> subpackage
+_LAZY_FUNCTIONS = {"save": "serialization", "load": "serialization",
+                   "load_checkpoint": "serialization"}
 
 
 def __getattr__(name):
+    import importlib
     if name in _LAZY:
-        import importlib
         mod = importlib.import_module(f"{__name__}.{name}")
         globals()[name] = mod
         return mod
+    if name in _LAZY_FUNCTIONS:
+        func = getattr(importlib.import_module(f"{__name__}.{_LAZY_FUNCTIONS[name]}"), name)
+        globals()[name] = func
+        return func
     raise AttributeError(f"module 'ember' has no attribute '{name}'")
 
 
