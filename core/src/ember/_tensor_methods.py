@@ -12,6 +12,7 @@ import inspect
 import numpy as np
 
 from . import _dtype as T
+from . import _shared_memory
 from ._tensor import Tensor
 from .ops import (
     _sampling_inplace,
@@ -234,6 +235,7 @@ def _install() -> None:
     t.permute = shape.permute
     t.max = reduction.max
     t.min = reduction.min
+    t.share_memory_, t.is_shared = _shared_memory.share_memory_, _shared_memory.is_shared
 
 
 def _apply_(self, fn):

@@ -150,6 +150,17 @@ def test_grid_sample_nearest_gradcheck_input(pm, device):
                                              align_corners=False), (x,))
 
 
+def test_grid_sample_nearest_grid_gets_a_zero_gradient(device):
+    # piecewise constant in the grid: PyTorch returns zeros (not None), also for infinite points
+    x = _t(np.arange(12.0).reshape(1, 1, 3, 4), device, rg=True)
+    grid = _t([[[[0.3, -0.2], [float("inf"), 0.0], [-0.9, 0.7]]]], device, rg=True)
+    out = F.grid_sample(x, grid, mode="nearest", align_corners=False)
+    assert out[0, 0, 0, 1].item() == 0.0  # an infinite point reads the zero padding
+    out.sum().backward()
+    assert grid.grad is not None
+    np.testing.assert_array_equal(grid.grad.cpu().numpy(), np.zeros((1, 1, 3, 2)))
+
+
 def test_grid_sample_errors_and_warning(device):
     x, g = _t(np.ones((1, 1, 3, 3)), device), _t(np.zeros((1, 2, 2, 2)), device)
     with pytest.raises(ValueError, match="expected mode to be 'bilinear', 'nearest' or 'bicubic'"):

@@ -449,6 +449,13 @@ def test_cross_entropy_nll_errors(device):
             fn(T(np.zeros((2, 3, 4)), device), T(np.zeros((2, 3), np.int64), device))
         with pytest.raises(RuntimeError, match="multi-target not supported"):
             fn(x, T(np.zeros((3, 4), np.int64), device))
+        # the batch sizes are compared before the target's rank (a 0-d target has batch 0)
+        with pytest.raises(ValueError, match=r"input batch_size \(3\) to match target "
+                                             r"batch_size \(1\)"):
+            fn(x, T(np.zeros((1, 3), np.int64), device))
+        with pytest.raises(ValueError, match=r"input batch_size \(3\) to match target "
+                                             r"batch_size \(0\)"):
+            fn(x, T(np.int64(0), device))
         with pytest.raises(RuntimeError, match=r"weight tensor should be defined either for all "
                                                r"5 classes or no classes but got weight tensor "
                                                r"of shape: \[4\]"):

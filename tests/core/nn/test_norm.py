@@ -332,6 +332,13 @@ def test_group_norm_module(device):
     xg = x.reshape(3, 2, 10)
     expect = ((xg - xg.mean(2, keepdims=True)) / np.sqrt(xg.var(2, keepdims=True) + 1e-5))
     assert_close(_np(y), expect.reshape(3, 4, 5), rtol=1e-10, atol=1e-12)
+    with pytest.raises(RuntimeError, match=r"Expected weight to be a vector of size equal to "
+                       r"the number of channels in input, but got weight of shape \[4\] and "
+                       r"input of shape \[2, 6, 3\]"):
+        F.group_norm(_t(np.zeros((2, 6, 3)), device), 2, weight=_t(np.ones(4), device))
+    with pytest.raises(RuntimeError, match=r"Expected bias to be a vector .* bias of shape "
+                       r"\[6, 1\]"):
+        F.group_norm(_t(np.zeros((2, 6, 3)), device), 2, bias=_t(np.ones((6, 1)), device))
 
 
 def test_rms_norm_default_eps_is_machine_epsilon(device):

@@ -6,6 +6,8 @@ widths, and loops over blocks for im2col / col2im; gradients by finite differenc
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import pytest
 
@@ -270,3 +272,15 @@ def test_constant_pad_layer_and_fold_layers(device):
     assert _np(nn.PixelUnshuffle(2)(s)).ravel().tolist() == [0.0, 1.0, 2.0, 3.0]
     c = nn.ChannelShuffle(2)(_t(np.arange(4.0).reshape(1, 4), device))
     assert _np(c).tolist() == [[0.0, 2.0, 1.0, 3.0]]
+
+
+def test_padding_classes_hierarchy_pickle_and_docs():
+    z = ember.nn.ZeroPad2d((1, 2, 0, 1))
+    assert isinstance(z, ember.nn.ConstantPad2d) and z.value == 0.0  # as in PyTorch
+    assert repr(pickle.loads(pickle.dumps(z))) == "ZeroPad2d((1, 2, 0, 1))"
+    for kind in ("Zero", "Constant", "Reflection", "Replication", "Circular"):
+        for nd in (1, 2, 3):
+            cls = getattr(ember.nn, f"{kind}Pad{nd}d")
+            assert cls.__module__ == "ember.nn.modules.padding"
+            assert cls.__qualname__ == f"{kind}Pad{nd}d" and cls._nd == nd
+            assert cls.__doc__.startswith(f"Pads the last {nd} dimension(s)")

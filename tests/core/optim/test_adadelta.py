@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
 import ember
 from ember.optim import Adadelta
-
-SHAPES = [(4,), (2, 3)]
-
-
-def _matrix(n):
-    """A fixed symmetric positive-definite matrix with couplings between entries."""
-    return np.diag(np.arange(1.0, n + 1)) + 0.2 * (np.ones((n, n)) - np.eye(n))
-
-
-def _grad_np(x):
-    """Gradient of 0.5 x^T A x + sum(sin(3x)) for the flattened x."""
-    v = x.reshape(-1)
-    return (_matrix(v.size) @ v + 3.0 * np.cos(3.0 * v)).reshape(x.shape)
-
-
-def _loss(p):
-    v = p.reshape(-1)
-    a = ember.tensor(_matrix(v.shape[0]), dtype=p.dtype, device=p.device)
-    return 0.5 * (v @ (a @ v)) + ember.sin(3 * v).sum()
-
-
-def _x0(shape, seed):
-    return np.random.default_rng(seed).uniform(-1.5, 1.5, size=shape)
-
-
-def _params(dtype, device):
-    return [ember.nn.Parameter(ember.tensor(_x0(s, i), dtype=dtype, device=device))
-            for i, s in enumerate(SHAPES)]
-
-
-def _step(opt, params):
-    opt.zero_grad()
-    sum(_loss(p) for p in params).backward()
-    opt.step()
+from ember.testing import optim_harness as H
 
 
 def _reference(x, steps, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=False):
@@ -51,10 +16,7 @@ def _reference(x, steps, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, maximize=F
     sq, acc = np.zeros_like(x), np.zeros_like(x)
     out = []
     for _ in range(steps):
-        g = _grad_np(x)
-        if maximize:
-            g = -g
-        g = g + weight_decay * x
+        g = H.grad_np(x, maximize, weight_decay)
         sq = rho * sq + (1 - rho) * g * g
         delta = np.sqrt(acc + eps) / np.sqrt(sq + eps) * g
         acc = rho * acc + (1 - rho) * delta * delta
@@ -72,50 +34,27 @@ CONFIGS = [
 ]
 
 
-def _cfg_id(c):
-    return ",".join(f"{k}={v}" for k, v in c.items()) or "default"
-
-
-@pytest.mark.parametrize("cfg", CONFIGS, ids=_cfg_id)
+@pytest.mark.parametrize("cfg", CONFIGS, ids=H.cfg_id)
 @pytest.mark.parametrize("dtype", [ember.float64, ember.float32], ids=str)
 def test_trajectory_matches_reference(cfg, dtype, device):
-    params = _params(dtype, device)
-    opt = Adadelta(params, **cfg)
-    refs = [_reference(_x0(s, i), 25, **cfg) for i, s in enumerate(SHAPES)]
-    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == ember.float64 else {"rtol": 1e-4, "atol": 1e-5}
-    for k in range(25):
-        _step(opt, params)
-        for p, ref in zip(params, refs, strict=True):
-            assert p.dtype == dtype
-            np.testing.assert_allclose(p.detach().cpu().numpy(), ref[k], **tol)
+    H.check_trajectory(Adadelta, _reference, cfg, dtype, device)
 
 
 def test_param_groups_use_their_own_settings(device):
-    params = _params(ember.float64, device)
     cfgs = [{"lr": 0.5, "rho": 0.8}, {"lr": 1.5, "eps": 1e-4}]
-    opt = Adadelta([{"params": [params[0]], **cfgs[0]}, {"params": [params[1]], **cfgs[1]}])
-    for _ in range(20):
-        _step(opt, params)
-    for i, (p, cfg) in enumerate(zip(params, cfgs, strict=True)):
-        ref = _reference(_x0(SHAPES[i], i), 20, **cfg)[-1]
-        np.testing.assert_allclose(p.detach().cpu().numpy(), ref, rtol=1e-10, atol=1e-12)
+    H.check_param_groups(Adadelta, _reference, cfgs, device)
 
 
 def test_params_without_grad_are_skipped(device):
-    params = _params(ember.float64, device)
-    frozen = ember.nn.Parameter(ember.ones(3, dtype=ember.float64, device=device))
-    opt = Adadelta(params + [frozen])
-    for _ in range(5):
-        _step(opt, params)
-    np.testing.assert_array_equal(frozen.detach().cpu().numpy(), np.ones(3))
+    opt, frozen = H.check_frozen_param(Adadelta, device)
     assert len(opt.state[frozen]) == 0
 
 
 def test_state_names_and_step_counter(device):
-    params = _params(ember.float32, device)
+    params = H.make_params(ember.float32, device)
     opt = Adadelta(params)
     for _ in range(3):
-        _step(opt, params)
+        H.step(opt, params)
     st = opt.state[params[0]]
     assert set(st) == {"step", "square_avg", "acc_delta"}
     assert float(st["step"]) == 3.0
@@ -125,20 +64,7 @@ def test_state_names_and_step_counter(device):
 
 def test_state_dict_round_trip_gives_identical_continuation(device):
     cfg = {"lr": 0.8, "rho": 0.85, "weight_decay": 0.01}
-    params = _params(ember.float64, device)
-    opt = Adadelta(params, **cfg)
-    for _ in range(10):
-        _step(opt, params)
-    sd = copy.deepcopy(opt.state_dict())
-    clones = [ember.nn.Parameter(p.detach().clone()) for p in params]
-    opt2 = Adadelta(clones, lr=0.1)
-    opt2.load_state_dict(sd)
-    assert opt2.param_groups[0]["lr"] == 0.8
-    for _ in range(10):
-        _step(opt, params)
-        _step(opt2, clones)
-    for p, q in zip(params, clones, strict=True):
-        np.testing.assert_array_equal(p.detach().cpu().numpy(), q.detach().cpu().numpy())
+    H.check_state_dict_continuation(Adadelta, cfg, device)
 
 
 @pytest.mark.parametrize("kw, msg", [

@@ -223,6 +223,17 @@ def test_step_returns_first_loss_and_counts_evaluations():
                        "H_diag", "prev_flat_grad", "prev_loss"}
 
 
+def test_state_keeps_pytorchs_al_scratch_list_once_history_is_used():
+    # PyTorch's state has "al" (history_size entries) from the second iteration on
+    x, opt, closure = _problem(max_iter=1, history_size=3)
+    opt.step(closure)
+    assert "al" not in opt.state[x]
+    opt.step(closure)
+    opt.step(closure)
+    al = opt.state[x]["al"]
+    assert len(al) == 3 and al[2] is None and all(isinstance(v, float) for v in al[:2])
+
+
 def test_several_parameters_are_flattened_together():
     a = ember.nn.Parameter(ember.tensor([-1.5], dtype=ember.float64))
     b = ember.nn.Parameter(ember.tensor([[2.0]], dtype=ember.float64))

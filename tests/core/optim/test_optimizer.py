@@ -348,3 +348,21 @@ def test_load_old_checkpoint_with_numeric_step(device):
     opt2.step()
     st = opt2.state[a]["step"]
     assert isinstance(st, ember.Tensor) and st.dtype == ember.float32 and st.item() == 2.0
+
+
+def test_stateless_updates_leave_no_state_entry():
+    # like PyTorch: SGD without momentum records nothing, so its state_dict has no entries
+    w = ember.nn.Parameter(ember.ones(2))
+    v = ember.nn.Parameter(ember.ones(2))
+    opt = ember.optim.SGD([{"params": [w]}, {"params": [v], "momentum": 0.9}], lr=0.1)
+    (w.sum() + v.sum()).backward()
+    opt.step()
+    assert list(opt.state_dict()["state"]) == [1]
+    assert set(opt.state[v]) == {"momentum_buffer"}
+    # an entry created by merely looking at the (defaultdict) state is still filled later
+    a = ember.nn.Parameter(ember.ones(2))
+    adam = ember.optim.Adam([a])
+    assert adam.state[a] == {}
+    a.sum().backward()
+    adam.step()
+    assert set(adam.state[a]) == {"step", "exp_avg", "exp_avg_sq"}

@@ -2,47 +2,12 @@
 
 from __future__ import annotations
 
-import copy
-
 import numpy as np
 import pytest
 
 import ember
 from ember.optim import RMSprop
-
-SHAPES = [(4,), (2, 3)]
-
-
-def _matrix(n):
-    """A fixed symmetric positive-definite matrix with couplings between entries."""
-    return np.diag(np.arange(1.0, n + 1)) + 0.2 * (np.ones((n, n)) - np.eye(n))
-
-
-def _grad_np(x):
-    """Gradient of 0.5 x^T A x + sum(sin(3x)) for the flattened x."""
-    v = x.reshape(-1)
-    return (_matrix(v.size) @ v + 3.0 * np.cos(3.0 * v)).reshape(x.shape)
-
-
-def _loss(p):
-    v = p.reshape(-1)
-    a = ember.tensor(_matrix(v.shape[0]), dtype=p.dtype, device=p.device)
-    return 0.5 * (v @ (a @ v)) + ember.sin(3 * v).sum()
-
-
-def _x0(shape, seed):
-    return np.random.default_rng(seed).uniform(-1.5, 1.5, size=shape)
-
-
-def _params(dtype, device):
-    return [ember.nn.Parameter(ember.tensor(_x0(s, i), dtype=dtype, device=device))
-            for i, s in enumerate(SHAPES)]
-
-
-def _step(opt, params):
-    opt.zero_grad()
-    sum(_loss(p) for p in params).backward()
-    opt.step()
+from ember.testing import optim_harness as H
 
 
 def _reference(x, steps, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, momentum=0.0,
@@ -52,10 +17,7 @@ def _reference(x, steps, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0.0, moment
     sq, ga, buf = np.zeros_like(x), np.zeros_like(x), np.zeros_like(x)
     out = []
     for _ in range(steps):
-        g = _grad_np(x)
-        if maximize:
-            g = -g
-        g = g + weight_decay * x
+        g = H.grad_np(x, maximize, weight_decay)
         sq = alpha * sq + (1 - alpha) * g * g
         if centered:
             ga = alpha * ga + (1 - alpha) * g
@@ -82,50 +44,27 @@ CONFIGS = [
 ]
 
 
-def _cfg_id(c):
-    return ",".join(f"{k}={v}" for k, v in c.items()) or "default"
-
-
-@pytest.mark.parametrize("cfg", CONFIGS, ids=_cfg_id)
+@pytest.mark.parametrize("cfg", CONFIGS, ids=H.cfg_id)
 @pytest.mark.parametrize("dtype", [ember.float64, ember.float32], ids=str)
 def test_trajectory_matches_reference(cfg, dtype, device):
-    params = _params(dtype, device)
-    opt = RMSprop(params, **cfg)
-    refs = [_reference(_x0(s, i), 25, **cfg) for i, s in enumerate(SHAPES)]
-    tol = {"rtol": 1e-10, "atol": 1e-12} if dtype == ember.float64 else {"rtol": 1e-4, "atol": 1e-5}
-    for k in range(25):
-        _step(opt, params)
-        for p, ref in zip(params, refs, strict=True):
-            assert p.dtype == dtype
-            np.testing.assert_allclose(p.detach().cpu().numpy(), ref[k], **tol)
+    H.check_trajectory(RMSprop, _reference, cfg, dtype, device)
 
 
 def test_param_groups_use_their_own_settings(device):
-    params = _params(ember.float64, device)
     cfgs = [{"lr": 0.03, "momentum": 0.9}, {"lr": 0.01, "centered": True, "alpha": 0.8}]
-    opt = RMSprop([{"params": [params[0]], **cfgs[0]}, {"params": [params[1]], **cfgs[1]}], lr=0.5)
-    for _ in range(20):
-        _step(opt, params)
-    for i, (p, cfg) in enumerate(zip(params, cfgs, strict=True)):
-        ref = _reference(_x0(SHAPES[i], i), 20, **cfg)[-1]
-        np.testing.assert_allclose(p.detach().cpu().numpy(), ref, rtol=1e-10, atol=1e-12)
+    H.check_param_groups(RMSprop, _reference, cfgs, device, lr=0.5)
 
 
 def test_params_without_grad_are_skipped(device):
-    params = _params(ember.float64, device)
-    frozen = ember.nn.Parameter(ember.ones(3, dtype=ember.float64, device=device))
-    opt = RMSprop(params + [frozen], lr=0.1, momentum=0.5, centered=True)
-    for _ in range(5):
-        _step(opt, params)
-    np.testing.assert_array_equal(frozen.detach().cpu().numpy(), np.ones(3))
+    opt, frozen = H.check_frozen_param(RMSprop, device, lr=0.1, momentum=0.5, centered=True)
     assert len(opt.state[frozen]) == 0
 
 
 def test_state_names_and_step_counter(device):
-    params = _params(ember.float32, device)
+    params = H.make_params(ember.float32, device)
     opt = RMSprop(params, momentum=0.9, centered=True)
     for _ in range(3):
-        _step(opt, params)
+        H.step(opt, params)
     st = opt.state[params[0]]
     assert set(st) == {"step", "square_avg", "momentum_buffer", "grad_avg"}
     assert float(st["step"]) == 3.0
@@ -136,27 +75,14 @@ def test_state_names_and_step_counter(device):
 
 def test_state_dict_round_trip_gives_identical_continuation(device):
     cfg = {"lr": 0.02, "momentum": 0.7, "centered": True, "weight_decay": 0.01}
-    params = _params(ember.float64, device)
-    opt = RMSprop(params, **cfg)
-    for _ in range(10):
-        _step(opt, params)
-    sd = copy.deepcopy(opt.state_dict())
-    clones = [ember.nn.Parameter(p.detach().clone()) for p in params]
-    opt2 = RMSprop(clones, lr=0.5)
-    opt2.load_state_dict(sd)
-    assert opt2.param_groups[0]["lr"] == 0.02
-    for _ in range(10):
-        _step(opt, params)
-        _step(opt2, clones)
-    for p, q in zip(params, clones, strict=True):
-        np.testing.assert_array_equal(p.detach().cpu().numpy(), q.detach().cpu().numpy())
+    H.check_state_dict_continuation(RMSprop, cfg, device)
 
 
 def test_updates_in_place_keep_parameter_identity(device):
-    params = _params(ember.float64, device)
+    params = H.make_params(ember.float64, device)
     before = [p._data for p in params]
     opt = RMSprop(params, lr=0.1)
-    _step(opt, params)
+    H.step(opt, params)
     assert all(p._data is b for p, b in zip(params, before, strict=True))
     assert all(p.grad_fn is None and p.requires_grad for p in params)
 

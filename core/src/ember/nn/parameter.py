@@ -15,6 +15,8 @@ Example:
 
 from __future__ import annotations
 
+import sys as _sys
+
 import numpy as np
 
 from .. import _device as D
@@ -222,3 +224,9 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
 
     def __init__(self, requires_grad: bool = False, device=None, dtype=None) -> None:
         pass
+
+
+# ember.multiprocessing imported before ember.nn: hand it the Parameter type (see
+# ember/multiprocessing/reductions.py, which registers Parameter itself in the other order)
+if "ember.multiprocessing.reductions" in _sys.modules:
+    _sys.modules["ember.multiprocessing.reductions"].register_tensor_type(Parameter)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from .optimizer import Optimizer, step_value
 
@@ -99,6 +100,9 @@ class ASGD(Optimizer):
             ax += (x - ax) * mu
         else:
             ax[...] = x
-        # written into the existing 0-d tensors: they keep their dtype (float32 when fresh)
-        eta_t._data[...] = lr / ((1 + lambd * lr * t) ** alpha)
-        mu_t._data[...] = 1 / max(1, t - t0)
+        # written into the existing 0-d tensors: they keep their dtype (float32 when fresh).
+        # NOTE: PyTorch first makes the new values tensors of the default dtype, so they are
+        # rounded to float32 even when eta and mu were loaded as float64
+        rnd = get_default_dtype().np.type
+        eta_t._data[...] = rnd(lr / ((1 + lambd * lr * t) ** alpha))
+        mu_t._data[...] = rnd(1 / max(1, t - t0))

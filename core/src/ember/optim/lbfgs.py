@@ -311,7 +311,10 @@ class LBFGS(Optimizer):
                     h_diag = ys / float(xp.dot(y, y))
                 # two-loop recursion: d = -H g
                 num_old = len(dirs)
-                al = [0.0] * num_old
+                # PyTorch keeps this scratch list (history_size long) in the state too
+                if "al" not in state:
+                    state["al"] = [None] * history_size
+                al = state["al"]
                 q = -flat_grad
                 for i in range(num_old - 1, -1, -1):
                     al[i] = float(xp.dot(stps[i], q)) * ro[i]

@@ -357,10 +357,15 @@ class Optimizer:
                 continue
             if getattr(g, "is_sparse", False) and g.is_sparse:
                 raise RuntimeError(f"{type(self).__name__} does not support sparse gradients")
-            state = state_of[p]
-            if len(state) == 0:
+            state = state_of.get(p)
+            if not state:
+                state = {}
                 self._init_state(p, group, state)
             self._update(p, g._data, group, state)
+            if state and state_of.get(p) is not state:
+                # NOTE: a parameter whose algorithm keeps no state (SGD without momentum) gets
+                # no entry at all, as in PyTorch's state_dict
+                state_of[p] = state
             p._bump()
         pending, self._pending = self._pending, []
         _run_chunked(pending, self)

@@ -21,6 +21,7 @@ from . import (  # noqa: F401  (the family modules, listed in FAMILIES)
     _padding,
     _pool,
     _pool_adaptive,
+    _pool_fractional,
     _softmax,
     _sparse,
 )
@@ -38,6 +39,7 @@ from ._norm import *  # noqa: F403
 from ._padding import *  # noqa: F403
 from ._pool import *  # noqa: F403
 from ._pool_adaptive import *  # noqa: F403
+from ._pool_fractional import *  # noqa: F403
 from ._softmax import *  # noqa: F403
 from ._sparse import *  # noqa: F403
 
@@ -56,6 +58,7 @@ FAMILIES = (
     _padding,
     _pool,
     _pool_adaptive,
+    _pool_fractional,
     _softmax,
     _sparse,
 )

@@ -436,7 +436,9 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                   for cd, sz in zip(coords, sizes, strict=True)]
         if mode == "nearest":
             idx = [cd.detach().round().long() for cd in coords]
-            taps = [(idx, ember.ones_like(coords[0]).detach())]
+            # NOTE: a weight of exactly 1 (also for infinite coordinates) that stays connected
+            # to the grid with a zero derivative, so the grid gets PyTorch's zero gradient
+            taps = [(idx, coords[0].clamp(0, 0) * 0 + 1)]
         else:
             base = [ember.floor(cd).detach() for cd in coords]
             frac = [cd - b for cd, b in zip(coords, base, strict=True)]

@@ -38,11 +38,13 @@ def _check_shapes(input, target) -> None:
         if len(ts) > 1 or target._data.size != 1:
             raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
         return
-    if len(ts) < 1 or (nd == 2 and len(ts) != 1):
-        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
-    if xs[0] != ts[0]:
+    # PyTorch compares the batch sizes first (a 0-d target counts as batch size 0)
+    tb = ts[0] if ts else 0
+    if xs[0] != tb:
         raise ValueError(f"Expected input batch_size ({xs[0]}) to match target "
-                         f"batch_size ({ts[0]}).")
+                         f"batch_size ({tb}).")
+    if nd == 2 and len(ts) != 1:
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
     if nd > 2 and ts != (xs[0], *xs[2:]):
         raise RuntimeError(f"Expected target size {[xs[0], *xs[2:]]}, got {list(ts)}")
 

@@ -329,7 +329,10 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                            f"num_groups, but got input of shape {list(shape)} and "
                            f"num_groups={num_groups}")
     for t, name in ((weight, "weight"), (bias, "bias")):
-        _check_numel(t, name, c)
+        if t is not None and (t.dim() != 1 or t.numel() != c):
+            raise RuntimeError(f"Expected {name} to be a vector of size equal to the number of "
+                               f"channels in input, but got {name} of shape {list(t.shape)} "
+                               f"and input of shape {list(shape)}")
     view = (n, g, c // g, math.prod(shape[2:]))
     return _normalize(input, weight, bias, view, (2, 3), (1, g, c // g, 1), eps)[0]
 

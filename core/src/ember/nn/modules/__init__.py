@@ -23,6 +23,7 @@ from . import (  # noqa: F401  (the family modules, listed in FAMILIES)
     padding,
     pixelshuffle,
     pooling,
+    pooling_fractional,
     rnn,
     sparse,
     transformer,
@@ -45,6 +46,7 @@ from .normalization import *  # noqa: F403
 from .padding import *  # noqa: F403
 from .pixelshuffle import *  # noqa: F403
 from .pooling import *  # noqa: F403
+from .pooling_fractional import *  # noqa: F403
 from .rnn import *  # noqa: F403
 from .sparse import *  # noqa: F403
 from .transformer import *  # noqa: F403
@@ -67,6 +69,7 @@ FAMILIES = (
     padding,
     pixelshuffle,
     pooling,
+    pooling_fractional,
     rnn,
     sparse,
     transformer,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections import OrderedDict, namedtuple
 from collections.abc import Mapping
 
@@ -167,7 +168,10 @@ class _StateDictMixin:
         """Copy parameters and buffers from ``state_dict`` into this module and its children.
 
         Args:
-            state_dict (dict): as returned by :meth:`state_dict` (here or by PyTorch).
+            state_dict (dict or path): as returned by :meth:`state_dict` (here or by PyTorch).
+                ember extension: a file path (``str``/``os.PathLike``) is read with
+                :func:`ember.load_checkpoint`, which recognises PyTorch zip/legacy checkpoints,
+                safetensors files and Hugging Face sharded ``*.index.json`` by content.
             strict (bool): raise when keys are missing or unexpected. Default: ``True``.
             assign (bool): replace the tensors instead of copying into them (the module's
                 Parameters become the checkpoint's tensors). Default: ``False``.
@@ -186,6 +190,10 @@ class _StateDictMixin:
             >>> b.load_state_dict(a.state_dict())
             <All keys matched successfully>
         """
+        if isinstance(state_dict, (str, os.PathLike)):
+            from ...serialization import load_checkpoint
+
+            state_dict = load_checkpoint(state_dict)
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         missing_keys, unexpected_keys, error_msgs = [], [], []

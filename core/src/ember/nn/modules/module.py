@@ -468,8 +468,12 @@ class Module(_StateDictMixin, _HooksMixin):
                     g.zero_()
 
     def share_memory(self) -> Module:
-        """No-op kept for compatibility (CPU arrays are shared between threads already)."""
-        return self
+        """Move every parameter and buffer into shared memory (``Tensor.share_memory_``).
+
+        Afterwards the module can be passed to other processes (``ember.multiprocessing``) and
+        updates made there are visible here (Hogwild training). A no-op for CUDA tensors.
+        """
+        return self._apply(lambda t: t.share_memory_())
 
     # ------------------------------------------------------------------ conversions
     def _apply(self, fn, recurse: bool = True) -> Module:

@@ -74,9 +74,9 @@ def _doc(name, nd, how, value=""):
 _V = "\n        value: the fill value."
 
 
-class ZeroPad1d(_ConstantPadNd):
-    __doc__ = _doc("ZeroPad1d", 1, "with zeros")
-    _nd = 1
+class _ZeroPad:
+    """Mixed in before ``ConstantPad{n}d``: the fill value is always 0 (PyTorch's ZeroPad
+    classes subclass the ConstantPad ones)."""
 
     def __init__(self, padding) -> None:
         super().__init__(padding, 0.0)
@@ -85,89 +85,27 @@ class ZeroPad1d(_ConstantPadNd):
         return f"{self.padding}"
 
 
-class ZeroPad2d(ZeroPad1d):
-    __doc__ = _doc("ZeroPad2d", 2, "with zeros")
-    _nd = 2
+def _define(name, bases, nd, mode, how, value=""):
+    """One public padding class: ``bases`` with the dimension count and mode as class
+    attributes (module-level names, so pickling and ``repr`` work as for a class statement)."""
+    return type(name, bases, {"__doc__": _doc(name, nd, how, value), "__module__": __name__,
+                              "__qualname__": name, "_nd": nd, "_mode": mode})
 
 
-class ZeroPad3d(ZeroPad1d):
-    __doc__ = _doc("ZeroPad3d", 3, "with zeros")
-    _nd = 3
+_HOW = {"reflect": "by reflecting the input at its edges (edge not repeated)",
+        "replicate": "by repeating the edge values",
+        "circular": "by wrapping the input around (periodic)"}
 
-
-class ConstantPad1d(_ConstantPadNd):
-    __doc__ = _doc("ConstantPad1d", 1, "with a constant", _V)
-    _nd = 1
-
-
-class ConstantPad2d(_ConstantPadNd):
-    __doc__ = _doc("ConstantPad2d", 2, "with a constant", _V)
-    _nd = 2
-
-
-class ConstantPad3d(_ConstantPadNd):
-    __doc__ = _doc("ConstantPad3d", 3, "with a constant", _V)
-    _nd = 3
-
-
-_REFLECT = "by reflecting the input at its edges (edge not repeated)"
-
-
-class ReflectionPad1d(_PadNd):
-    __doc__ = _doc("ReflectionPad1d", 1, _REFLECT)
-    _nd = 1
-    _mode = "reflect"
-
-
-class ReflectionPad2d(_PadNd):
-    __doc__ = _doc("ReflectionPad2d", 2, _REFLECT)
-    _nd = 2
-    _mode = "reflect"
-
-
-class ReflectionPad3d(_PadNd):
-    __doc__ = _doc("ReflectionPad3d", 3, _REFLECT)
-    _nd = 3
-    _mode = "reflect"
-
-
-_REPLICATE = "by repeating the edge values"
-
-
-class ReplicationPad1d(_PadNd):
-    __doc__ = _doc("ReplicationPad1d", 1, _REPLICATE)
-    _nd = 1
-    _mode = "replicate"
-
-
-class ReplicationPad2d(_PadNd):
-    __doc__ = _doc("ReplicationPad2d", 2, _REPLICATE)
-    _nd = 2
-    _mode = "replicate"
-
-
-class ReplicationPad3d(_PadNd):
-    __doc__ = _doc("ReplicationPad3d", 3, _REPLICATE)
-    _nd = 3
-    _mode = "replicate"
-
-
-_CIRCULAR = "by wrapping the input around (periodic)"
-
-
-class CircularPad1d(_PadNd):
-    __doc__ = _doc("CircularPad1d", 1, _CIRCULAR)
-    _nd = 1
-    _mode = "circular"
-
-
-class CircularPad2d(_PadNd):
-    __doc__ = _doc("CircularPad2d", 2, _CIRCULAR)
-    _nd = 2
-    _mode = "circular"
-
-
-class CircularPad3d(_PadNd):
-    __doc__ = _doc("CircularPad3d", 3, _CIRCULAR)
-    _nd = 3
-    _mode = "circular"
+ConstantPad1d, ConstantPad2d, ConstantPad3d = (
+    _define(f"ConstantPad{n}d", (_ConstantPadNd,), n, "constant", "with a constant", _V)
+    for n in (1, 2, 3))
+ZeroPad1d, ZeroPad2d, ZeroPad3d = (
+    _define(f"ZeroPad{n}d", (_ZeroPad, const), n, "constant", "with zeros")
+    for n, const in ((1, ConstantPad1d), (2, ConstantPad2d), (3, ConstantPad3d)))
+ReflectionPad1d, ReflectionPad2d, ReflectionPad3d = (
+    _define(f"ReflectionPad{n}d", (_PadNd,), n, "reflect", _HOW["reflect"]) for n in (1, 2, 3))
+ReplicationPad1d, ReplicationPad2d, ReplicationPad3d = (
+    _define(f"ReplicationPad{n}d", (_PadNd,), n, "replicate", _HOW["replicate"])
+    for n in (1, 2, 3))
+CircularPad1d, CircularPad2d, CircularPad3d = (
+    _define(f"CircularPad{n}d", (_PadNd,), n, "circular", _HOW["circular"]) for n in (1, 2, 3))
