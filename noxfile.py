@@ -117,6 +117,6 @@ def parity(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """Train a small MLP on the bundled digits data (examples/quickstart.py)."""
-    session.install("-e", "core", "tqdm")
-    session.run("python", "examples/quickstart.py", *session.posargs)
+    """Train a small CNN on the bundled digits with embervision (examples/vision/digits_cnn.py)."""
+    session.install("-e", "core", "-e", "vision", "tqdm")
+    session.run("python", "examples/vision/digits_cnn.py", *session.posargs)

@@ -188,5 +188,6 @@ __all__ = sorted(
        "set_printoptions", "strided", "contiguous_format", "channels_last", "preserve_format",
        "type_as", "get_device", "use_deterministic_algorithms",
        "are_deterministic_algorithms_enabled", "set_num_threads", "get_num_threads",
-       "__version__"}
+       "__version__", "optim", "utils", "hub", "multiprocessing", "serialization", "save", "load",
+       "load_checkpoint"}
 )

@@ -4,9 +4,11 @@ Sequences are handled in PyTorch's *packed* layout: ``data`` is ``(N, features)`
 time steps concatenated, ``batch_sizes[t]`` rows for step ``t`` (non-increasing).  A padded
 batch is the special case ``batch_sizes = [B] * T``.  For every layer and direction the input
 projection :math:`x W_{ih}^T + b_{ih}` of ALL time steps is one GEMM; only
-:math:`h W_{hh}^T + b_{hh}` and the gate arithmetic run inside the Python loop over time.
+:math:`h W_{hh}^T + b_{hh}` and the gate arithmetic run inside the loop over time, on arrays,
+in one autograd node per layer and direction (:mod:`._rnn_fused`).
 
-Built from ember ops, so autograd (and double backward) come for free.
+:func:`cell_step` and :func:`direction` are the same recurrence built from ember ops: the cells
+use them, and the fused node differentiates them for ``create_graph`` backward passes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from ...ops._join import cat, stack
 from ._dropout import dropout as _dropout
 from ._linear import linear
+from ._rnn_fused import recurrence
 
 __all__: list[str] = []
 
@@ -46,8 +49,8 @@ def cell_step(mode: str, gi, state: tuple, w_hh, b_hh, w_hr=None) -> tuple:
     raise ValueError(f"Unknown nonlinearity: {mode}")
 
 
-def _direction(mode, gi, batch_sizes, state0, w_hh, b_hh, w_hr, reverse):
-    """Run one direction of one layer over packed ``gi`` ``(N, G)``.
+def direction(mode, gi, batch_sizes, state0, w_hh, b_hh, w_hr, reverse):
+    """Run one direction of one layer over packed ``gi`` ``(N, G)`` with ember ops.
 
     Returns ``(out (N, H_out), final state tuple with the full batch)``.
     """
@@ -113,9 +116,9 @@ def rnn_packed(mode: str, data, batch_sizes, hx: tuple, weights: list, num_layer
         for d in range(num_dirs):
             idx = layer * num_dirs + d
             w_ih, w_hh, b_ih, b_hh, w_hr = weights[idx]
-            gi = linear(x, w_ih, b_ih)  # ONE GEMM for all time steps
-            out, state = _direction(mode, gi, batch_sizes, tuple(h[idx] for h in hx), w_hh,
-                                    b_hh, w_hr, reverse=d == 1)
+            gi = linear(x, w_ih)  # ONE GEMM for all time steps (the node adds the biases)
+            out, state = recurrence(mode, gi, batch_sizes, tuple(h[idx] for h in hx), w_hh,
+                                    b_ih, b_hh, w_hr, reverse=d == 1)
             outs.append(out)
             for k, s in enumerate(state):
                 finals[k].append(s)

@@ -19,6 +19,13 @@ __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell"
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 
 
+def _legacy(dtype) -> str:
+    """PyTorch's legacy scalar-type name (``Float``) used in its RNN messages."""
+    names = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16"}
+    name = str(dtype).rsplit(".", 1)[-1]
+    return names.get(name, name)
+
+
 def _shape_str(t) -> str:
     return "[" + ", ".join(str(s) for s in t.shape) + "]"
 
@@ -166,6 +173,13 @@ class RNNBase(Module):
             data = x.reshape(steps * batch, x.shape[2])
             batch_sizes = [batch] * steps
             data_in = x
+        w0 = getattr(self, self._flat_weights_names[0])
+        if data.dtype != w0.dtype:
+            raise ValueError(f"RNN input dtype ({data.dtype}) does not match weight dtype "
+                             f"({w0.dtype}). Convert input: input.to({w0.dtype}), or convert "
+                             f"model: model.to({data.dtype})")
+        if not packed and data_in.shape[0] == 0:
+            raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
         if data.shape[-1] != self.input_size:
             raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
                                f"{self.input_size}, got {data.shape[-1]}")
@@ -185,6 +199,10 @@ class RNNBase(Module):
                 if not batched:
                     hx = tuple(h.unsqueeze(1) for h in hx)
             for k, h in enumerate(hx):
+                if h.dtype != data.dtype:
+                    raise RuntimeError("Input and hidden tensors are not the same dtype, found "
+                                       f"input tensor with {_legacy(data.dtype)} and hidden "
+                                       f"tensor with {_legacy(h.dtype)}")
                 exp = self._expected_hidden(batch, cell=k == 1)
                 if tuple(h.shape) != exp:
                     tag = f"hidden[{k}]" if is_lstm else "hidden"
