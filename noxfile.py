@@ -80,9 +80,10 @@ def _domain_session(suffix: str, directory: str) -> None:
     @nox.session(name=f"tests-{suffix}", tags=["tests"])
     def run_tests(session: nox.Session) -> None:
         session.install("-e", "core", "-e", directory, *TEST_DEPS)
-        session.run("pytest", f"tests/{suffix}", *session.posargs, env=_test_env())
+        session.run("pytest", f"tests/{suffix}", "--doctest-modules", f"{directory}/src",
+                    *session.posargs, env=_test_env())
 
-    run_tests.__doc__ = f"Run the {directory} package's tests against the core."
+    run_tests.__doc__ = f"Run the {directory} package's tests and doctests against the core."
 
 
 for _suffix, _directory in DOMAINS.items():

@@ -190,3 +190,25 @@ def test_deprecated_aliases_and_private_helpers():
     assert np.all(_np(init._no_grad_zero_(ember.ones(2))) == 0.0)
     u = _np(init._no_grad_uniform_(ember.empty(100), -0.1, 0.1))
     assert np.abs(u).max() <= 0.1
+
+
+@pytest.mark.parametrize("a,b", [(-2.0, 2.0), (-0.3, 3.0)])  # acceptance 95 % and 62 %
+def test_trunc_normal_rejection_path_moments(a, b):
+    # N(0, 1) truncated to [a, b]: mean = (phi(a) - phi(b)) / Z,
+    # var = 1 + (a phi(a) - b phi(b)) / Z - mean^2
+    ember.manual_seed(3)
+    w = _np(init.trunc_normal_(ember.empty(200000, dtype=ember.float64), a=a, b=b))
+    pdf = lambda z: math.exp(-z * z / 2) / math.sqrt(2 * math.pi)  # noqa: E731
+    cdf = lambda z: 0.5 * (1 + math.erf(z / math.sqrt(2)))  # noqa: E731
+    z = cdf(b) - cdf(a)
+    mean = (pdf(a) - pdf(b)) / z
+    var = 1 + (a * pdf(a) - b * pdf(b)) / z - mean ** 2
+    assert w.min() >= a and w.max() <= b
+    assert abs(w.mean() - mean) < 0.01 and abs(w.var() - var) < 0.01
+
+
+def test_normal_float32_moments():
+    ember.manual_seed(4)
+    w = ember.empty(200000).normal_(1.5, 0.25).numpy()
+    assert w.dtype == np.float32
+    assert abs(w.mean() - 1.5) < 0.005 and abs(w.std() - 0.25) < 0.005

@@ -123,9 +123,28 @@ def normal_(tensor, mean: float = 0.0, std: float = 1.0, generator=None):
         return tensor.normal_(mean, std, generator=generator)
 
 
+def _trunc_normal_rejection(tensor, mean, std, a, b, generator):
+    """Draw N(mean, std²) and redraw the values outside [a, b] until none is left.
+
+    NOTE: same distribution as the inverse-CDF method, much cheaper when most draws land in
+    [a, b] (the usual ``trunc_normal_(w, std=0.02)`` keeps all but ~1e-30 of them): the
+    inverse CDF needs an ``erfinv`` per element. Used when the acceptance rate is >= 1/2, so
+    each round keeps at least half of what it redraws (expected rounds ~ log2(numel))."""
+    flat = tensor.new_empty(tensor.numel()).normal_(mean, std, generator=generator)
+    bad = (flat < a) | (flat > b)
+    while bool(bad.any()):
+        flat[bad] = flat.new_empty(int(bad.sum())).normal_(mean, std, generator=generator)
+        bad = (flat < a) | (flat > b)
+    return tensor.copy_(flat.view(tensor.shape))
+
+
 def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0,
                   generator=None):
-    """Fill ``tensor`` with draws from N(mean, std²) truncated to [a, b] (inverse-CDF method).
+    """Fill ``tensor`` with draws from N(mean, std²) truncated to [a, b].
+
+    Inverse-CDF sampling (PyTorch's method) when less than half of N(mean, std²) lies in
+    [a, b]; otherwise rejection sampling, which gives the same distribution without an
+    ``erfinv`` per element.
 
     Warns (UserWarning) when ``mean`` is more than 2 std outside [a, b].
 
@@ -146,6 +165,8 @@ def trunc_normal_(tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, 
     with no_grad():
         lo = norm_cdf((a - mean) / std)
         hi = norm_cdf((b - mean) / std)
+        if hi - lo >= 0.5:
+            return _trunc_normal_rejection(tensor, mean, std, a, b, generator)
         tensor.uniform_(2 * lo - 1, 2 * hi - 1, generator=generator)
         tensor.erfinv_()
         tensor.mul_(std * math.sqrt(2.0))

@@ -67,7 +67,13 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     g = generator_for(self.device, generator)
-    return _fill(self, "normal_", g._normal(self._data.shape, np.float64) * std + mean)
+    # NOTE: float32 draws and arithmetic for float32 tensors (as PyTorch computes), a
+    # float64 draw otherwise; 4-5x faster than drawing float64 and rounding.
+    work = np.float32 if self._data.dtype == np.float32 else np.float64
+    arr = g._normal(self._data.shape, work)
+    arr *= work(std)
+    arr += work(mean)
+    return _fill(self, "normal_", arr)
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
