@@ -8,6 +8,7 @@ from __future__ import annotations
 import gc
 import os
 import pickle
+import time
 from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
@@ -29,6 +30,17 @@ def _baseline():
     _OLD.clear()
     _OLD.update(n for n in os.listdir(SHM) if n.startswith("ember_"))
     yield
+
+
+def _recv(q, p=None, timeout=60.0):
+    """``q.get()`` that fails instead of hanging when child ``p`` died without answering."""
+    deadline = time.monotonic() + timeout
+    while not q._reader.poll(0.1):
+        if (p is not None and not p.is_alive() and not q._reader.poll(0.5)) \
+                or time.monotonic() > deadline:
+            raise AssertionError(f"no message from the child (exit code "
+                                 f"{None if p is None else p.exitcode})")
+    return q.get()
 
 
 def _segments(*pids):
@@ -90,7 +102,7 @@ def test_round_trip_through_child(method):
     try:
         cases = _cases()
         inq.put([c[0] for c in cases])
-        child, back = outq.get()
+        child, back = _recv(outq, p)
         assert child == p.pid
         for got, (_, ref, strides, offset, rg) in zip(back, cases, strict=True):
             _check(got, ref, strides, offset, rg)
@@ -214,7 +226,7 @@ def test_receive_after_sender_exited():
     p.start()
     p.join(30)
     assert p.exitcode == 0
-    got = q.get()  # the segment outlives its creator until the receiver unlinks it
+    got = _recv(q)  # the segment outlives its creator until the receiver unlinks it
     np.testing.assert_array_equal(got.numpy(), np.arange(5) * 3)
     assert _segments(p.pid) == []
 

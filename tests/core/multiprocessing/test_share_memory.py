@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import os
 import signal
+import time
 from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
@@ -25,6 +26,17 @@ def _baseline():
     _OLD.clear()
     _OLD.update(n for n in os.listdir(SHM) if n.startswith("ember_"))
     yield
+
+
+def _recv(q, p=None, timeout=60.0):
+    """``q.get()`` that fails instead of hanging when child ``p`` died without answering."""
+    deadline = time.monotonic() + timeout
+    while not q._reader.poll(0.1):
+        if (p is not None and not p.is_alive() and not q._reader.poll(0.5)) \
+                or time.monotonic() > deadline:
+            raise AssertionError(f"no message from the child (exit code "
+                                 f"{None if p is None else p.exitcode})")
+    return q.get()
 
 
 def _segments(*pids):
@@ -118,7 +130,7 @@ def test_child_writes_seen_by_parent(method, no_leftovers):
     q = ctx.SimpleQueue()
     p = ctx.Process(target=_write_ones, args=(x, q))
     p.start()
-    assert q.get() == "done"
+    assert _recv(q, p) == "done"
     p.join(30)
     assert p.exitcode == 0
     np.testing.assert_array_equal(x.numpy(), [p.pid % 1000, 1.0, 1.0, 1.0])
@@ -187,7 +199,7 @@ def test_cleanup_segments_of_killed_child():
     q, ev = ctx.SimpleQueue(), ctx.Event()
     p = ctx.Process(target=_leak_and_wait, args=(q, ev))
     p.start()
-    assert q.get() == "ready"
+    assert _recv(q, p) == "ready"
     assert len(_segments(p.pid)) == 2
     os.kill(p.pid, signal.SIGKILL)
     p.join(30)
@@ -236,7 +248,7 @@ def test_child_exit_unlinks_its_shared_segments(method):
     q = ctx.SimpleQueue()
     p = ctx.Process(target=_share_and_return, args=(q,))
     p.start()
-    assert q.get() == 3
+    assert _recv(q, p) == 3
     p.join(30)
     assert p.exitcode == 0
     assert _segments(p.pid) == []

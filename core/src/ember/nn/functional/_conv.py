@@ -10,7 +10,11 @@ differentiation, so double backward works:
 * ``ConvolutionWeight``    w' = conv_weight(x, y)     (the adjoint of conv in ``w``)
 
 Each one's backward is expressed through the other two.  ``col2im`` (the scatter of columns
-back into an image) loops over kernel taps only, adding one strided slice per tap.
+back into an image) loops over kernel taps only, adding one strided slice per tap.  A stride-1
+``conv_transpose`` (the input gradient of a stride-1 conv) skips the scatter: it is a plain
+conv of its input with the flipped, transposed kernel.  With many output positions per sample
+the forward GEMM runs per sample on strided views of the columns, writing ``(N, O, ...)``
+directly instead of transposing an ``(O, N, ...)`` product.
 
 Example:
     >>> import ember
@@ -134,6 +138,29 @@ def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
     return out if out.shape == buf.shape else xp.ascontiguousarray(out)
 
 
+# below this many output positions per sample, one GEMM over the whole batch plus a
+# (N, O) transpose copy beats a per-sample batched GEMM (measured on OpenBLAS, float32)
+_PER_SAMPLE_MIN = 1024
+
+
+def _gemm_nop(xp, wm, cols, n, osz):
+    """``wm (g, Og, CgK) @ cols (g, CgK, N * P)`` laid out as ``(N, g * Og, *osz)``."""
+    ng, og, _ = wm.shape
+    p = math.prod(osz)
+    if p >= _PER_SAMPLE_MIN:
+        # per-sample GEMMs on strided views of the columns write (N, O, P) directly
+        c4 = cols.reshape(ng, -1, n, p).transpose(2, 0, 1, 3)  # (N, g, CgK, P) view
+        return xp.matmul(wm, c4).reshape(n, ng * og, *osz)
+    y = (wm @ cols).reshape(ng * og, n, *osz)
+    return xp.ascontiguousarray(y.swapaxes(0, 1))
+
+
+def _as_conv(g: Geom, k) -> bool:
+    """Whether conv_transpose with this geometry is a plain stride-1 conv (no negative pad)."""
+    return (all(s == 1 for s in g.stride)
+            and all(d * (kk - 1) >= l_ for d, kk, l_ in zip(g.dil, k, g.lo, strict=True)))
+
+
 def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
     """Array convolution: x (N, C, *S), w (O, C/g, *k) -> ((N, O, *osz), im2col columns)."""
     n, c = x.shape[:2]
@@ -147,8 +174,7 @@ def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
         y = (wm @ x.reshape(n, g.groups, c // g.groups, -1)).reshape(n, o, *osz)
     else:
         cols = im2col(xp, x, g, osz, k)
-        y = (w.reshape(g.groups, o // g.groups, -1) @ cols).reshape(o, n, *osz)
-        y = xp.ascontiguousarray(y.swapaxes(0, 1))
+        y = _gemm_nop(xp, w.reshape(g.groups, o // g.groups, -1), cols, n, osz)
     if b is not None:
         y += b.reshape((1, o) + (1,) * nd)
     return y, cols
@@ -171,6 +197,14 @@ def conv_t_fwd(xp, y, w, b, g: Geom, size):
     if _pointwise(g, k) and tuple(size) == tuple(osz):
         wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg, Og)
         x = (wm @ y.reshape(n, g.groups, og, -1)).reshape(n, c, *size)
+    elif _as_conv(g, k):
+        # stride 1: the adjoint is a plain convolution of y with the flipped, transposed
+        # kernel (one im2col + one GEMM instead of a GEMM to columns and a per-tap scatter)
+        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * nd
+        wt = w.reshape(g.groups, og, cg, *k).swapaxes(1, 2).reshape(c, og, *k)[flip]
+        lo = tuple(d * (kk - 1) - l_ for d, kk, l_ in zip(g.dil, k, g.lo, strict=True))
+        x = conv_fwd_cols(xp, y, xp.ascontiguousarray(wt), None,
+                          Geom(lo, g.stride, g.dil, g.groups), tuple(size))[0]
     else:
         wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg*K, Og)
         ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
