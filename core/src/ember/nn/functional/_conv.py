@@ -197,9 +197,11 @@ def conv_t_fwd(xp, y, w, b, g: Geom, size):
     if _pointwise(g, k) and tuple(size) == tuple(osz):
         wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg, Og)
         x = (wm @ y.reshape(n, g.groups, og, -1)).reshape(n, c, *size)
-    elif _as_conv(g, k):
+    elif og <= cg and _as_conv(g, k):
         # stride 1: the adjoint is a plain convolution of y with the flipped, transposed
-        # kernel (one im2col + one GEMM instead of a GEMM to columns and a per-tap scatter)
+        # kernel (one im2col + one GEMM instead of a GEMM to columns and a per-tap scatter);
+        # it copies og * K rows of columns where the scatter writes and re-reads cg * K, so it
+        # only wins when y has no more channels than the result (measured)
         flip = (slice(None), slice(None)) + (slice(None, None, -1),) * nd
         wt = w.reshape(g.groups, og, cg, *k).swapaxes(1, 2).reshape(c, og, *k)[flip]
         lo = tuple(d * (kk - 1) - l_ for d, kk, l_ in zip(g.dil, k, g.lo, strict=True))
