@@ -8,6 +8,9 @@ the median times, the ratio ember/PyTorch (lower is better for ember) and a geom
     python bench/run.py -w matmul mlp -r 30      # a subset, 30 repetitions each
     python bench/run.py --out bench/RESULTS.md   # also write a markdown report
     python bench/run.py --ember-module torch     # self-test of the runner (torch vs torch)
+    python bench/run.py --device cuda            # the GPU-capable workloads on a GPU
+
+On ``--device cuda`` every timed call ends with each library's ``cuda.synchronize()``.
 
 Without PyTorch installed, only ember's times are printed.
 """
@@ -73,20 +76,33 @@ def set_threads(n: int, libs: list[ModuleType]) -> None:
 
 
 def time_interleaved(
-    runs: dict[str, Callable[[], object]], repeat: int, warmup: int
+    runs: dict[str, Callable[[], object]],
+    repeat: int,
+    warmup: int,
+    sync: dict[str, Callable[[], None]] | None = None,
 ) -> dict[str, list]:
-    """Call each function ``warmup`` times, then ``repeat`` timed times, alternating the order."""
+    """Call each function ``warmup`` times, then ``repeat`` timed times, alternating the order.
+
+    ``sync[name]``, when given, runs after each call inside the timed span (a device barrier).
+    """
     names = list(runs)
+    sync = sync or {}
     for name in names:
         for _ in range(warmup):
             runs[name]()
     times = {name: [] for name in names}
     for r in range(repeat):
         for name in names if r % 2 == 0 else reversed(names):
+            barrier = sync.get(name, _no_sync)
             start = time.perf_counter()
             runs[name]()
+            barrier()
             times[name].append(time.perf_counter() - start)
     return times
+
+
+def _no_sync() -> None:
+    """No device barrier (CPU runs)."""
 
 
 def import_time(module: str, tries: int = 5) -> float:
@@ -105,10 +121,11 @@ def run_workloads(ember: ModuleType, ref: ModuleType | None, args) -> list[dict]
     for name in args.workloads:
         workload = WORKLOADS[name]
         data = workload.make_data(np.random.default_rng(args.seed))
-        runs = {"ember": workload.setup(ember, data)}
-        if ref is not None:
-            runs["ref"] = workload.setup(ref, data)
-        times = time_interleaved(runs, args.repeat, args.warmup)
+        libs = {"ember": ember} if ref is None else {"ember": ember, "ref": ref}
+        runs = {key: workload.setup(lib, data) for key, lib in libs.items()}
+        sync = ({key: lib.cuda.synchronize for key, lib in libs.items()}
+                if args.device == "cuda" else None)
+        times = time_interleaved(runs, args.repeat, args.warmup, sync)
         row = {"name": name, "ember": statistics.median(times["ember"])}
         if workload.flops:
             row["gflops"] = workload.flops / row["ember"] / 1e9
@@ -139,7 +156,8 @@ def geomean(values: list[float]) -> float:
     return math.exp(sum(math.log(v) for v in values) / len(values))
 
 
-def machine_lines(ember: ModuleType, ref: ModuleType | None, threads: int) -> list[str]:
+def machine_lines(ember: ModuleType, ref: ModuleType | None, threads: int,
+                  device: str = "cpu") -> list[str]:
     """Markdown bullet lines describing where and with what the numbers were measured."""
     blas = blas_info()
     blas_text = (
@@ -157,6 +175,9 @@ def machine_lines(ember: ModuleType, ref: ModuleType | None, threads: int) -> li
     ]
     if ref is not None:
         lines.append(f"- reference: `{ref.__name__}` {getattr(ref, '__version__', '?')}")
+    if device == "cuda":
+        lines.append(f"- device: {ember.cuda.get_device_name()} (tensors and models on the GPU, "
+                     "a synchronize ends every timed call)")
     return lines
 
 
@@ -219,7 +240,14 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--reference-module", default="torch", help="module to compare with")
     parser.add_argument("--no-import-time", action="store_true", help="skip import timing")
     parser.add_argument("--out", type=Path, default=None, help="write a markdown report here")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
+                        help="device of the tensors (cuda: only the GPU-capable workloads)")
     args = parser.parse_args(argv)
+    if args.device == "cuda":
+        cpu_only = [w for w in args.workloads if not WORKLOADS[w].gpu]
+        if cpu_only and args.workloads != list(WORKLOADS):
+            parser.error(f"--device cuda: CPU-only workloads {cpu_only}")
+        args.workloads = [w for w in args.workloads if WORKLOADS[w].gpu]
     if args.repeat < 1 or args.warmup < 0:
         parser.error("--repeat must be >= 1 and --warmup >= 0")
     return args
@@ -228,6 +256,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks and print (and optionally save) the results."""
     args = parse_args(argv)
+    import workloads_core
+
+    workloads_core.DEVICE = args.device
     ember = importlib.import_module(args.ember_module)
     try:
         ref = importlib.import_module(args.reference_module)
@@ -237,7 +268,7 @@ def main(argv: list[str] | None = None) -> int:
     threads = args.threads or blas_info().get("num_threads") or os.cpu_count() or 1
     set_threads(threads, [ember] + ([ref] if ref is not None else []))
 
-    header = machine_lines(ember, ref, threads)
+    header = machine_lines(ember, ref, threads, args.device)
     print("\n".join(header), "\n")
     cols = [f"{'workload':<18}", f"{'ember ms':>12}"]
     if ref is not None:

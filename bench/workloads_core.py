@@ -4,7 +4,8 @@
 timed:
 
 - ``make_data(rng)``: the inputs as float32/int64 numpy arrays (shared by both libraries);
-- ``setup(lib, data)``: converts them with ``lib.from_numpy`` and returns the timed callable;
+- ``setup(lib, data)``: converts them with :func:`to_device` (``lib.from_numpy`` moved to
+  :data:`DEVICE`) and returns the timed callable;
 - the callable: one forward + backward; it returns a scalar tensor, used to check that both
   libraries computed the same thing.
 
@@ -31,11 +32,26 @@ class Workload:
     make_data: Callable[[np.random.Generator], Data]
     setup: Callable[[ModuleType, Data], Callable[[], object]]
     flops: float | None = None  # floating-point operations per call, for GEMM-bound workloads
+    gpu: bool = False  # whether the workload also runs with ``--device cuda``
+
+
+# The device the workloads run on; bench/run.py sets it from ``--device``.
+DEVICE = "cpu"
+
+
+def to_device(lib: ModuleType, arr: np.ndarray):
+    """``arr`` as a ``lib`` tensor of its own (a copy) on :data:`DEVICE`."""
+    return lib.from_numpy(arr.copy()).to(DEVICE)
+
+
+def place(obj):
+    """A module or tensor moved to :data:`DEVICE` (``obj.to(DEVICE)``)."""
+    return obj.to(DEVICE)
 
 
 def _leaves(lib: ModuleType, data: Data, names: tuple[str, ...]) -> list:
     """Tensors for ``names`` that require grad; each library gets its own copy of the data."""
-    return [lib.from_numpy(data[n].copy()).requires_grad_() for n in names]
+    return [to_device(lib, data[n]).requires_grad_() for n in names]
 
 
 # --- dispatch: per-op overhead on tiny tensors -------------------------------------------------
@@ -132,8 +148,7 @@ def _mlp_data(rng: np.random.Generator) -> Data:
 def _mlp_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
     params = _leaves(lib, data, ("w1", "b1", "w2", "b2", "w3", "b3"))
     w1, b1, w2, b2, w3, b3 = params
-    x = lib.from_numpy(data["x"].copy())
-    y = lib.from_numpy(data["y"].copy())
+    x, y = to_device(lib, data["x"]), to_device(lib, data["y"])
 
     def run():
         for p in params:
@@ -159,22 +174,26 @@ WORKLOADS: dict[str, Workload] = {
         f"{CHAIN_LENGTH} chained elementwise ops on a (16,) tensor + backward",
         _dispatch_data,
         _dispatch_setup,
+        gpu=True,
     ),
     "matmul": Workload(
         f"{MATMUL_N}x{MATMUL_N} float32 a @ b, forward + backward",
         _matmul_data,
         _matmul_setup,
         flops=3 * 2.0 * MATMUL_N**3,
+        gpu=True,
     ),
     "broadcast_reduce": Workload(
         f"(x*w[None,:] + b[:,None]).exp().mean(1).sum() on ({BR_ROWS},{BR_COLS}) + backward",
         _broadcast_data,
         _broadcast_setup,
+        gpu=True,
     ),
     "mlp": Workload(
         f"{'-'.join(map(str, MLP_SIZES))} MLP, batch {MLP_BATCH}, forward + backward",
         _mlp_data,
         _mlp_setup,
         flops=_mlp_flops(),
+        gpu=True,
     ),
 }

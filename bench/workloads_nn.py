@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
-from workloads_core import Data, Workload
+from workloads_core import Data, Workload, place, to_device
 
 
 def _init_like(lib: ModuleType, model, seed: int) -> None:
@@ -43,7 +43,8 @@ def _cnn(lib: ModuleType):
 def _cnn_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
     model = _cnn(lib)
     _init_like(lib, model, 1)
-    x, y = lib.from_numpy(data["x"].copy()), lib.from_numpy(data["y"].copy())
+    model = place(model)
+    x, y = to_device(lib, data["x"]), to_device(lib, data["y"])
     opt = lib.optim.Adam(model.parameters(), lr=1e-3)
 
     def run():
@@ -71,7 +72,8 @@ def _infer_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
         nn.Conv2d(64, 128, 3, stride=2, padding=1), nn.ReLU(),
         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(128, 10)).eval()
     _init_like(lib, model, 2)
-    x = lib.from_numpy(data["x"].copy())
+    model = place(model)
+    x = to_device(lib, data["x"])
 
     def run():
         with lib.no_grad():
@@ -90,7 +92,8 @@ def _tf_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
     layer = lib.nn.TransformerEncoderLayer(256, 4, dim_feedforward=1024, dropout=0.0,
                                            batch_first=True)
     _init_like(lib, layer, 3)
-    x = lib.from_numpy(data["x"].copy()).requires_grad_()
+    layer = place(layer)
+    x = to_device(lib, data["x"]).requires_grad_()
 
     def run():
         x.grad = None
@@ -112,7 +115,8 @@ def _lstm_data(rng: np.random.Generator) -> Data:
 def _lstm_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
     lstm = lib.nn.LSTM(128, 256)
     _init_like(lib, lstm, 4)
-    x = lib.from_numpy(data["x"].copy()).requires_grad_()
+    lstm = place(lstm)
+    x = to_device(lib, data["x"]).requires_grad_()
 
     def run():
         x.grad = None
@@ -128,11 +132,11 @@ def _lstm_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
 
 WORKLOADS: dict[str, Workload] = {
     "cnn_train": Workload("small CNN train step, 64x3x32x32 (conv-BN-ReLU-pool x2, Linear)",
-                          _cnn_data, _cnn_setup),
+                          _cnn_data, _cnn_setup, gpu=True),
     "conv_infer": Workload("4-conv net inference on 8x3x128x128 under no_grad",
-                           _infer_data, _infer_setup),
+                           _infer_data, _infer_setup, gpu=True),
     "transformer": Workload("TransformerEncoderLayer d256 h4 ff1024, 16x128, forward+backward",
-                            _tf_data, _tf_setup),
+                            _tf_data, _tf_setup, gpu=True),
     "lstm": Workload("LSTM 128->256, seq 50, batch 32, forward+backward",
-                     _lstm_data, _lstm_setup),
+                     _lstm_data, _lstm_setup, gpu=True),
 }

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
-from workloads_core import Data, Workload
+from workloads_core import Data, Workload, to_device
 
 N_TENSORS = 100
 # 100 tensors, ~25 M parameters: 50 weight matrices of 512 x 976 and 50 vectors of 512.
@@ -31,8 +31,8 @@ def _setup(make_opt: Callable) -> Callable[[ModuleType, Data], Callable[[], obje
     def setup(lib: ModuleType, data: Data) -> Callable[[], object]:
         params = []
         for i in range(N_TENSORS):
-            p = lib.nn.Parameter(lib.from_numpy(data[f"p{i}"].copy()))
-            p.grad = lib.from_numpy(data[f"g{i}"].copy())
+            p = lib.nn.Parameter(to_device(lib, data[f"p{i}"]))
+            p.grad = to_device(lib, data[f"g{i}"])
             params.append(p)
         opt = make_opt(lib, params)
 
@@ -48,9 +48,9 @@ def _setup(make_opt: Callable) -> Callable[[ModuleType, Data], Callable[[], obje
 WORKLOADS: dict[str, Workload] = {
     "adam_step": Workload(
         f"Adam step (lr 1e-3), {N_TENSORS} float32 tensors, {N_PARAMS / 1e6:.1f} M params",
-        _data, _setup(lambda lib, ps: lib.optim.Adam(ps, lr=1e-3))),
+        _data, _setup(lambda lib, ps: lib.optim.Adam(ps, lr=1e-3)), gpu=True),
     "sgd_momentum_step": Workload(
         f"SGD step (lr 1e-2, momentum 0.9), {N_TENSORS} float32 tensors, "
         f"{N_PARAMS / 1e6:.1f} M params",
-        _data, _setup(lambda lib, ps: lib.optim.SGD(ps, lr=1e-2, momentum=0.9))),
+        _data, _setup(lambda lib, ps: lib.optim.SGD(ps, lr=1e-2, momentum=0.9)), gpu=True),
 }

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from types import ModuleType
 
 import numpy as np
-from workloads_core import Data, Workload
+from workloads_core import Data, Workload, place, to_device
 
 # resnet18 at 224x224: 1.814 GMACs per image (torchvision's published ``_ops``)
 _MACS = 1.814e9
@@ -49,8 +49,8 @@ def _infer_data(rng: np.random.Generator) -> Data:
 
 
 def _infer_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
-    model = _resnet18(lib, 1).eval()
-    x = lib.from_numpy(data["x"].copy())
+    model = place(_resnet18(lib, 1).eval())
+    x = to_device(lib, data["x"])
 
     def run():
         with lib.no_grad():
@@ -65,8 +65,8 @@ def _train_data(rng: np.random.Generator) -> Data:
 
 
 def _train_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
-    model = _resnet18(lib, 2).train()
-    x, y = lib.from_numpy(data["x"].copy()), lib.from_numpy(data["y"].copy())
+    model = place(_resnet18(lib, 2).train())
+    x, y = to_device(lib, data["x"]), to_device(lib, data["y"])
     # NOTE: a small step keeps the loss (the cross-library check value) away from 0 over the
     # repetitions; the work per step is the same for any learning rate
     opt = lib.optim.SGD(model.parameters(), lr=1e-3, momentum=0.9)
@@ -83,7 +83,8 @@ def _train_setup(lib: ModuleType, data: Data) -> Callable[[], object]:
 
 WORKLOADS: dict[str, Workload] = {
     "resnet18_infer": Workload("embervision resnet18 inference, batch 8 at 224x224, no_grad, eval",
-                               _infer_data, _infer_setup, flops=2 * _MACS * 8),
+                               _infer_data, _infer_setup, flops=2 * _MACS * 8, gpu=True),
     "resnet18_train": Workload("embervision resnet18 train step (SGD momentum), batch 16 at "
-                               "224x224", _train_data, _train_setup, flops=3 * 2 * _MACS * 16),
+                               "224x224", _train_data, _train_setup, flops=3 * 2 * _MACS * 16,
+                               gpu=True),
 }

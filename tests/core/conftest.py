@@ -1,4 +1,4 @@
-"""Shared fixtures for the core tests: the device under test and GPU skipping."""
+"""Shared fixtures for the core tests: the device under test (GPU skipping: tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import ember
 from ember.testing import test_device
 
 
@@ -24,18 +23,3 @@ if _ROOT not in sys.path:
 def device() -> str:
     """``$EMBER_TEST_DEVICE`` (``cpu`` unless the suite runs on a GPU machine)."""
     return test_device()
-
-
-def pytest_collection_modifyitems(config, items):
-    if ember.cuda.is_available():
-        return
-    skip = pytest.mark.skip(reason=f"needs a GPU: {ember.cuda.unavailable_reason()}")
-    for item in items:
-        if item.get_closest_marker("cuda") is not None:  # (keywords also hold folder names)
-            item.add_marker(skip)
-
-
-def pytest_configure(config):
-    if test_device().startswith("cuda") and not ember.cuda.is_available():
-        raise pytest.UsageError(f"EMBER_TEST_DEVICE={test_device()} but CUDA is unavailable: "
-                                f"{ember.cuda.unavailable_reason()}")

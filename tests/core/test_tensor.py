@@ -178,3 +178,9 @@ def test_views_report_their_base():
     assert x._base is None
     assert x[1]._base is x and x.t()[0]._base is x  # a view of a view points at the root
     assert_close(x.t()[0], np.zeros(3, np.float32))
+
+
+def test_get_device_of_a_cpu_tensor_is_minus_one():
+    # (PyTorch's convention; GPU indices are checked in tests/core/cuda)
+    assert ember.zeros(2).get_device() == -1
+    assert ember.nn.Parameter(ember.zeros(1)).get_device() == -1

@@ -371,6 +371,11 @@ class Tensor:
     def data_ptr(self) -> int:
         return _ptr(self._data)
 
+    def get_device(self) -> int:
+        """The index of the GPU holding this tensor; ``-1`` for a CPU tensor (as PyTorch)."""
+        d = self.device
+        return -1 if d.type == "cpu" else d.index
+
     def untyped_storage(self):
         from ._size import UntypedStorage
         root = self._base if self._base is not None else self

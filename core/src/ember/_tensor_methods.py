@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from . import _dtype as T
-from . import _shared_memory
+from . import _pinned_memory, _shared_memory
 from ._tensor import Tensor
 from .ops import (
     _sampling_inplace,
@@ -236,6 +236,7 @@ def _install() -> None:
     t.max = reduction.max
     t.min = reduction.min
     t.share_memory_, t.is_shared = _shared_memory.share_memory_, _shared_memory.is_shared
+    t.pin_memory, t.is_pinned = _pinned_memory.pin_memory, _pinned_memory.is_pinned
 
 
 def _apply_(self, fn):

@@ -63,11 +63,17 @@ def test_devices_and_round_trips_with_gradients():
     x = ember.tensor(a, requires_grad=True)
     y = x.cuda()
     assert y.device == ember.device("cuda", 0) and y.is_cuda
+    assert (y.get_device(), x.get_device()) == (0, -1)
     (y * y).sum().backward()
     assert x.grad.device == ember.device("cpu")
     assert_close(x.grad, 2 * a)
     with pytest.raises(RuntimeError, match="same device"):
         ember.ones(3) + ember.ones(3, device="cuda")
+    # fused multi-input kernels say so too, instead of failing inside cupy
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        ember.nn.functional.layer_norm(ember.ones(2, 3, device="cuda"), (3,), ember.ones(3))
+    with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
+        ember.nn.InstanceNorm1d(4, affine=True)(ember.randn(2, 4, 3, device="cuda"))
 
 
 @pytest.mark.cuda

@@ -121,17 +121,17 @@ def test_conv_forward_and_grads_match_reference(geom, dtype, device):
     y = _conv(len(xs) - 2)(xt, wt, stride=s, padding=p, dilation=d, groups=g)
     assert y.dtype == dtype
     tol = {"atol": 1e-4, "rtol": 1e-4} if dtype == ember.float32 else {}
-    assert_close(y, ember.tensor(y_ref, dtype=dtype), **tol)
+    assert_close(y, ember.tensor(y_ref, dtype=dtype, device=device), **tol)
     y.backward(ember.tensor(gy, dtype=dtype, device=device))  # the array fast path
     assert xt.grad.dtype == dtype and wt.grad.dtype == dtype
-    assert_close(xt.grad, ember.tensor(gx_ref, dtype=dtype), **tol)
-    assert_close(wt.grad, ember.tensor(gw_ref, dtype=dtype), **tol)
+    assert_close(xt.grad, ember.tensor(gx_ref, dtype=dtype, device=device), **tol)
+    assert_close(wt.grad, ember.tensor(gw_ref, dtype=dtype, device=device), **tol)
     # create_graph runs the ember-op backward formulas (ConvolutionTranspose / ...Weight)
     y2 = _conv(len(xs) - 2)(xt, wt, stride=s, padding=p, dilation=d, groups=g)
     gx, gw = ember.autograd.grad(y2, (xt, wt), ember.tensor(gy, dtype=dtype, device=device),
                                  create_graph=True)
-    assert_close(gx, ember.tensor(gx_ref, dtype=dtype), **tol)
-    assert_close(gw, ember.tensor(gw_ref, dtype=dtype), **tol)
+    assert_close(gx, ember.tensor(gx_ref, dtype=dtype, device=device), **tol)
+    assert_close(gw, ember.tensor(gw_ref, dtype=dtype, device=device), **tol)
 
 
 @pytest.mark.parametrize("kw", [
@@ -158,7 +158,7 @@ def test_conv_transpose_stride1_matches_scatter_reference(kw, cog, device):
     ref = out[:, :, p:full[0] - p, p:full[1] - p]
     got = F.conv_transpose2d(ember.tensor(x, device=device), ember.tensor(w, device=device),
                              **kw)
-    assert_close(got, ember.tensor(ref))
+    assert_close(got, ember.tensor(ref, device=device))
 
 
 @pytest.mark.parametrize("kw", [
@@ -194,4 +194,4 @@ def test_float32_conv_keeps_float32_with_bias(device):
     assert y.dtype == ember.float32 and y.is_contiguous()
     y.sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == ember.float32
-    assert_close(b.grad, ember.full((4,), 2.0 * 33 * 33))
+    assert_close(b.grad, ember.full((4,), 2.0 * 33 * 33, device=device))

@@ -35,8 +35,8 @@ def test_cosine_similarity_dims_and_errors(device):
     x1 = _t(np.random.default_rng(0).standard_normal((2, 3, 4)), device)
     x2 = _t(np.random.default_rng(1).standard_normal((3, 4)), device)
     y = F.cosine_similarity(x1, x2, dim=-1)
-    a, b = np.broadcast_arrays(x1.numpy(), x2.numpy())
-    assert_close(y.numpy(), (a * b).sum(-1) / np.linalg.norm(a, axis=-1)
+    a, b = np.broadcast_arrays(x1.cpu().numpy(), x2.cpu().numpy())
+    assert_close(y.cpu().numpy(), (a * b).sum(-1) / np.linalg.norm(a, axis=-1)
                  / np.linalg.norm(b, axis=-1))
     with pytest.raises(IndexError, match="Dimension out of range"):
         F.cosine_similarity(_t([1.0], device), _t([1.0], device))
@@ -56,7 +56,7 @@ def test_pairwise_distance_keepdim_inf_and_grad(device):
     x2 = _t([[0.0, 0.0, 0.0], [0.0, 0.0, 2.0]], device, rg=True)
     y = F.pairwise_distance(x1, x2, p=float("inf"), eps=0.0, keepdim=True)
     assert y.shape == (2, 1)
-    assert_close(y.detach().numpy(), np.array([[3.0], [2.0]]))
+    assert_close(y.detach().cpu().numpy(), np.array([[3.0], [2.0]]))
     assert gradcheck(lambda a, b: F.pairwise_distance(a, b, 3.0), (x1, x2))
     assert_close(F.pairwise_distance(_t(1.0, device), _t(0.0, device)).item(), 1.000001)
 
@@ -73,11 +73,11 @@ def test_pdist_gradcheck_and_errors(device):
 
 def test_normalize_eps_and_out(device):
     x = _t([[3.0, 4.0], [0.0, 0.0]], device)
-    assert_close(F.normalize(x).numpy(), np.array([[0.6, 0.8], [0.0, 0.0]]))
-    assert_close(F.normalize(x, p=1, dim=1).numpy(), np.array([[3 / 7, 4 / 7], [0.0, 0.0]]))
+    assert_close(F.normalize(x).cpu().numpy(), np.array([[0.6, 0.8], [0.0, 0.0]]))
+    assert_close(F.normalize(x, p=1, dim=1).cpu().numpy(), np.array([[3 / 7, 4 / 7], [0.0, 0.0]]))
     out = ember.empty(2, 2, dtype=ember.float64, device=device)
     F.normalize(x, out=out)
-    assert_close(out.numpy(), np.array([[0.6, 0.8], [0.0, 0.0]]))
+    assert_close(out.cpu().numpy(), np.array([[0.6, 0.8], [0.0, 0.0]]))
 
 
 def test_one_hot(device):
@@ -101,6 +101,6 @@ def test_distance_layers(device):
     assert repr(nn.PairwiseDistance()) == "PairwiseDistance()"
     a = _t([[1.0, 0.0]], device)
     b = _t([[1.0, 1.0]], device)
-    assert_close(nn.CosineSimilarity(dim=1)(a, b).numpy(), np.array([2 ** -0.5]))
-    assert_close(nn.PairwiseDistance(p=1.0, eps=0.0, keepdim=True)(a, b).numpy(),
+    assert_close(nn.CosineSimilarity(dim=1)(a, b).cpu().numpy(), np.array([2 ** -0.5]))
+    assert_close(nn.PairwiseDistance(p=1.0, eps=0.0, keepdim=True)(a, b).cpu().numpy(),
                  np.array([[1.0]]))

@@ -102,8 +102,8 @@ def test_fuse_linear_bn_eval(device):
 
 def test_fuse_linear_bn_weights_no_bias(device):
     w = ember.ones(1, 2, device=device)
-    fw, fb = fuse_linear_bn_weights(w, None, ember.tensor([1.0]), ember.tensor([3.0]), 1.0,
-                                    ember.tensor([2.0]), ember.tensor([0.5]))
+    mean, var, gamma, beta = (ember.tensor([v], device=device) for v in (1.0, 3.0, 2.0, 0.5))
+    fw, fb = fuse_linear_bn_weights(w, None, mean, var, 1.0, gamma, beta)
     np.testing.assert_allclose(_np(fw), [[1.0, 1.0]])
     np.testing.assert_allclose(_np(fb), [-0.5])
 

@@ -118,7 +118,7 @@ def test_ctc_gradients(reduction, device):
                               - ref_ctc(lp - d, targets, il, tl, reduction=reduction))) / 2e-6
     close(x.grad, num, rtol=1e-5, atol=1e-8)
     # time steps past a sample's input length get no gradient
-    assert np.all(x.grad.numpy()[4:, 1] == 0)
+    assert np.all(x.grad.cpu().numpy()[4:, 1] == 0)
 
 
 def test_ctc_through_log_softmax_gradcheck(device):
@@ -140,13 +140,13 @@ def test_ctc_infeasible_and_zero_infinity(device):
     assert math.isinf(out[0].item())
     close(out[1], ref_nll(lp[:, 1], [1, 2, 1], 0), rtol=1e-10)
     out.sum().backward()
-    g = x.grad.numpy()
+    g = x.grad.cpu().numpy()
     assert np.isnan(g[:3, 0]).all() and np.all(g[3:, 0] == 0)  # as PyTorch
     x.grad = None
     out = F.ctc_loss(x, tg, il, tl, reduction="none", zero_infinity=True)
     assert out[0].item() == 0.0
     out.sum().backward()
-    assert np.all(x.grad.numpy()[:, 0] == 0) and np.isfinite(x.grad.numpy()).all()
+    assert np.all(x.grad.cpu().numpy()[:, 0] == 0) and np.isfinite(x.grad.cpu().numpy()).all()
     # an empty input explains only the empty target
     out = F.ctc_loss(x, tg, T([0, 0], device), T([0, 1], device), reduction="none")
     assert out[0].item() == 0.0 and math.isinf(out[1].item())

@@ -404,7 +404,7 @@ def test_lazy_batchnorm_and_instancenorm(device):
     lazy = nn.LazyBatchNorm1d()
     lazy.load_state_dict(src.state_dict())
     assert_close(_np(lazy.running_mean), np.full(5, 2.0))
-    inst = nn.LazyInstanceNorm1d()
+    inst = nn.LazyInstanceNorm1d(device=device)
     inst(ember.randn(2, 4, 3, device=device))
     assert type(inst) is nn.InstanceNorm1d and list(inst.state_dict()) == [
         "weight", "bias", "running_mean", "running_var", "num_batches_tracked"]

@@ -288,3 +288,27 @@ def test_zip64_records(monkeypatch, tmp_path):
     out = ember.load(p)
     assert out["v"].tolist() == [5.0, 6.0, 7.0, 8.0]
     assert ember.load(p, mmap=True)["x"].sum().item() == 4950.0
+
+
+FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures")
+
+
+@pytest.mark.cuda
+def test_cuda_tensors_round_trip_and_map_location(tmp_path):
+    x = ember.arange(6.0).view(2, 3).cuda()
+    p = tmp_path / "gpu.pt"
+    ember.save({"x": x, "v": x[1]}, p)
+    out = ember.load(p)  # saved on cuda:0, loaded back there
+    assert out["x"].device == ember.device("cuda", 0)
+    assert out["x"].cpu().tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+    assert out["v"].cpu().tolist() == [3.0, 4.0, 5.0]
+    assert ember.load(p, map_location="cpu")["x"].device == ember.device("cpu")
+    # a file written by PyTorch from a cuda:0 tensor
+    gpu = ember.load(os.path.join(FIXTURES, "cuda_location.pt"))["x"]
+    assert gpu.device.type == "cuda" and gpu.cpu().tolist() == [1.0, 1.0]
+    cpu = ember.load(os.path.join(FIXTURES, "cuda_location.pt"), map_location="cpu")["x"]
+    assert cpu.device.type == "cpu"
+    # CPU file moved to the GPU on load
+    ember.save({"y": ember.ones(3)}, tmp_path / "cpu.pt")
+    y = ember.load(tmp_path / "cpu.pt", map_location="cuda")["y"]
+    assert y.device.type == "cuda" and y.sum().item() == 3.0

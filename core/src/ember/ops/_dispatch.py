@@ -109,7 +109,13 @@ def apply(node, inputs: tuple, *args, view_of=None):
     """
     first = inputs[0] if inputs[0] is not None else next(t for t in inputs if t is not None)
     a = first._data
-    xp = np if type(a) is _ndarray else D._cupy
+    ta = type(a)
+    if len(inputs) > 1:
+        for t in inputs:
+            if t is not None and type(t._data) is not ta:  # mixed devices: say which
+                check_same_device(type(node).__name__.lstrip("_"), *inputs)
+                break
+    xp = np if ta is _ndarray else D._cupy
     tok = quiet()
     try:
         out = node.forward(xp, *args)

@@ -265,18 +265,12 @@ class DataLoader:
 
 
 def _pin(data):
-    """``data`` with every tensor copied into page-locked host memory (cupy)."""
-    import cupyx
-
+    """``data`` with every CPU tensor copied into page-locked host memory."""
     from ..._tensor import Tensor
     from .collate import _rebuild_mapping, _rebuild_sequence
 
     if isinstance(data, Tensor):
-        if data.device.type != "cpu":
-            return data
-        out = cupyx.empty_pinned(data._data.shape, data._data.dtype)
-        out[...] = data._data
-        return Tensor._make(out)
+        return data.pin_memory() if data.device.type == "cpu" else data
     if isinstance(data, dict):
         return _rebuild_mapping(data, {k: _pin(v) for k, v in data.items()})
     if isinstance(data, tuple) and hasattr(data, "_fields"):
