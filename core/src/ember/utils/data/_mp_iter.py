@@ -26,9 +26,8 @@ from ._worker import (
     _IterableDatasetStopIteration,
     _ResumeIteration,
     _worker_loop,
-    blas_controller,
 )
-from .dataloader import _BaseIter, _pin, _resolve_context
+from .dataloader import _BaseIter, _mp_module, _pin, _resolve_context
 
 # Seconds between liveness checks while blocked on the result queue.
 _POLL_INTERVAL = 0.1
@@ -72,7 +71,7 @@ class _MultiProcessIter(_BaseIter):
                              f"prefetch_factor={self._prefetch_factor}")
         ctx = loader.multiprocessing_context or _resolve_context(None)
         self._mp = ctx
-        blas_controller()  # scan the BLAS libraries once here, not in every forked worker
+        _mp_module()  # imported once here: forked workers inherit it instead of importing it
         self._result_queue = ctx.Queue()
         self._done_event = ctx.Event()
         self._index_queues = []

@@ -206,34 +206,6 @@ def numpy_seed(base_seed: int, worker_id: int) -> np.ndarray:
     return seq.generate_state(4)
 
 
-_blas_controller = None
-_blas_limiter = None
-
-
-def blas_controller():
-    """threadpoolctl's view of the loaded BLAS libraries (cached; ``None`` without it).
-
-    Built in the main process before workers fork, so a worker only has to set the limit
-    (about 0.5 ms) instead of scanning every loaded library again (tens of ms).
-    """
-    global _blas_controller
-    if _blas_controller is None:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # optional dependency: BLAS threads are then left as they are
-            return None
-        _blas_controller = ThreadpoolController()
-    return _blas_controller
-
-
-def _limit_blas_threads() -> None:
-    """One BLAS thread per worker, as PyTorch's workers run ``torch.set_num_threads(1)``."""
-    global _blas_limiter
-    controller = blas_controller()
-    if controller is not None:
-        _blas_limiter = controller.limit(limits=1, user_api="blas")
-
-
 def seed_worker(base_seed: int, worker_id: int) -> int:
     """Seed ember, ``random`` and numpy's global state for one worker; returns ember's seed."""
     import ember
@@ -273,7 +245,6 @@ def _worker_loop(iterable, dataset, index_queue, data_queue, done_event, auto_co
     try:
         import ember.multiprocessing  # noqa: F401  (tensors travel through shared memory)
 
-        _limit_blas_threads()
         seed = seed_worker(base_seed, worker_id)
         _worker_info = WorkerInfo(id=worker_id, num_workers=num_workers, seed=seed,
                                   dataset=dataset)
