@@ -113,6 +113,53 @@ def im2col(xp, x, g: Geom, osz, k):
                                      n * math.prod(osz))
 
 
+def _wide_cols(xp, x, g: Geom, osz, k):
+    """Stride-1 im2col on the padded grid: ``(cols, wide)``.
+
+    The padded input is flattened per channel; the window tap ``t`` of every output position
+    on the grid ``wide = (osz[0], *Sp[1:])`` (``Sp``: padded sizes) is then one contiguous run
+    of it at offset ``sum(t_i * dil_i * F_i)`` (``F_i``: flat strides).  Copying runs of
+    ``prod(wide)`` elements is several times faster than rows of ``osz[-1]`` elements when the
+    image is small; the GEMM computes ``Sp[i] - osz[i]`` junk positions per row, which the
+    caller crops away.  Columns: ``(groups, C/groups * prod(k), N * prod(wide))``.
+    """
+    n, c = x.shape[:2]
+    size = x.shape[2:]
+    nd = len(k)
+    hi = [max(0, o + d * (kk - 1) - s - lo)
+          for o, d, kk, s, lo in zip(osz, g.dil, k, size, g.lo, strict=True)]
+    sp = [lo + s + h for lo, s, h in zip(g.lo, size, hi, strict=True)]
+    flat_stride = [math.prod(sp[i + 1:]) for i in range(nd)]
+    length = osz[0] * flat_stride[0]
+    reach = sum((kk - 1) * d * f for kk, d, f in zip(k, g.dil, flat_stride, strict=True))
+    short = reach + length - sp[0] * flat_stride[0]  # the last taps run past the last row
+    if short > 0:
+        hi[0] += -(-short // flat_stride[0])
+    if any(g.lo) or any(hi):
+        x = xp.pad(x, [(0, 0), (0, 0)] + list(zip(g.lo, hi, strict=True)))
+    flat = xp.ascontiguousarray(x).reshape(n, c, -1)
+    st, item = flat.strides, flat.itemsize
+    view = as_strided(xp, flat, (n, c, *k, length),
+                      (st[0], st[1], *(d * f * item for d, f in zip(g.dil, flat_stride,
+                                                                     strict=True)), item))
+    perm = (1, *range(2, 2 + nd), 0, 2 + nd)
+    cols = view.transpose(perm).reshape(g.groups, c // g.groups * math.prod(k), n * length)
+    return cols, (osz[0], *sp[1:])
+
+
+def _columns(xp, x, g: Geom, osz, k):
+    """``(cols, wide)``: :func:`_wide_cols` for stride-1 convs of 2+ spatial dims, else
+    :func:`im2col` with ``wide=None``."""
+    if len(k) >= 2 and all(s == 1 for s in g.stride):
+        return _wide_cols(xp, x, g, osz, k)
+    return im2col(xp, x, g, osz, k), None
+
+
+def _crop(osz):
+    """Index of the ``osz`` corner of a ``(N, C, *wide)`` array."""
+    return (slice(None), slice(None), slice(None)) + tuple(slice(0, o) for o in osz[1:])
+
+
 def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
     """Sum ``parts(i, tap)`` (N, C, *osz) into the window positions of an (N, C, *size) image.
 
@@ -162,7 +209,8 @@ def _as_conv(g: Geom, k) -> bool:
 
 
 def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
-    """Array convolution: x (N, C, *S), w (O, C/g, *k) -> ((N, O, *osz), im2col columns)."""
+    """Array convolution: x (N, C, *S), w (O, C/g, *k) -> ((N, O, *osz), columns), the
+    columns as :func:`_columns` returns them (``None`` for a 1x1 convolution)."""
     n, c = x.shape[:2]
     o = w.shape[0]
     k = w.shape[2:]
@@ -173,8 +221,12 @@ def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
         wm = w.reshape(g.groups, o // g.groups, -1)
         y = (wm @ x.reshape(n, g.groups, c // g.groups, -1)).reshape(n, o, *osz)
     else:
-        cols = im2col(xp, x, g, osz, k)
-        y = _gemm_nop(xp, w.reshape(g.groups, o // g.groups, -1), cols, n, osz)
+        cols = _columns(xp, x, g, osz, k)
+        wm = w.reshape(g.groups, o // g.groups, -1)
+        if cols[1] is None:
+            y = _gemm_nop(xp, wm, cols[0], n, osz)
+        else:
+            y = xp.ascontiguousarray(_gemm_nop(xp, wm, cols[0], n, cols[1])[_crop(osz)])
     if b is not None:
         y += b.reshape((1, o) + (1,) * nd)
     return y, cols
@@ -219,14 +271,20 @@ def conv_t_fwd(xp, y, w, b, g: Geom, size):
 
 
 def conv_w_fwd(xp, x, y, g: Geom, k, cols=None):
-    """Array adjoint of conv in w: x (N, C, *S), y (N, O, *osz) -> (O, C/g, *k)."""
+    """Array adjoint of conv in w: x (N, C, *S), y (N, O, *osz) -> (O, C/g, *k); ``cols``:
+    the forward's ``(columns, wide)`` when it kept them."""
     n, c = x.shape[:2]
     o = y.shape[1]
     osz = y.shape[2:]
     og = o // g.groups
-    if cols is None:
-        cols = im2col(xp, x, g, osz, k)
-    ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
+    cols, wide = _columns(xp, x, g, osz, k) if cols is None else cols
+    if wide is None:
+        ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
+    else:  # y on the wide grid of the columns, zero at the junk positions
+        yw = xp.zeros((g.groups, og, n, *wide), dtype=y.dtype)
+        yw[(slice(None),) + _crop(osz)] = y.reshape(n, g.groups, og, *osz).transpose(
+            1, 2, 0, *range(3, 3 + len(osz)))
+        ym = yw.reshape(g.groups, og, -1)
     return (ym @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
 
 
