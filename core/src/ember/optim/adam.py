@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._cuda_kernels import adam_, fused_dtype
 from ._kernels import decayed_grad
 from .optimizer import Optimizer, advance_step
 
@@ -100,6 +101,14 @@ class Adam(Optimizer):
         step = advance_step(state)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2 = 1 - beta2 ** step
+        if not group["amsgrad"] and fused_dtype(p._data):  # one CUDA kernel per tensor
+            adam_(p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data,
+                  beta1=beta1, beta2=beta2, eps=group["eps"], step_size=lr / bias_correction1,
+                  bias_correction2_sqrt=bias_correction2 ** 0.5,
+                  l2=0 if group["decoupled_weight_decay"] else wd,
+                  decay=1 - lr * wd if group["decoupled_weight_decay"] and wd != 0 else None,
+                  maximize=group["maximize"])
+            return
         kernel = _adam_kernel(
             beta1=beta1, beta2=beta2, eps=group["eps"], maximize=group["maximize"],
             l2=0 if group["decoupled_weight_decay"] else wd,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._tensor import Tensor
+from ._cuda_kernels import fused_dtype, sgd_momentum_
 from ._kernels import add_, decayed_grad
 from .optimizer import Optimizer
 
@@ -92,6 +93,12 @@ class SGD(Optimizer):
                 buf = state["momentum_buffer"] = self._zeros_like(p)
                 first = True
             arrays.append(buf._data)
+            if fused_dtype(p._data):  # one CUDA kernel per tensor
+                sgd_momentum_(p._data, g, buf._data, lr=float(group["lr"]), momentum=momentum,
+                              dampening=group["dampening"], weight_decay=group["weight_decay"],
+                              nesterov=group["nesterov"], maximize=group["maximize"],
+                              first=first)
+                return
         kernel = _sgd_kernel(lr=float(group["lr"]), weight_decay=group["weight_decay"],
                              momentum=momentum, dampening=group["dampening"],
                              nesterov=group["nesterov"], maximize=group["maximize"],
