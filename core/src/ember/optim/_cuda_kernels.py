@@ -14,15 +14,15 @@ import numpy as np
 __all__ = ["fused_dtype", "adam_", "sgd_momentum_"]
 
 _ADAM = (
-    "T g, T beta1, T beta2, T eps, T step_size, T bc2_sqrt, T l2, T decay, int32 maximize",
+    "T g, T w, T w_far, T beta2, T c2, T eps, T step_size, T bc2_sqrt, T l2, T decay, "
+    "int32 near, int32 maximize",
     "T p, T m, T v",
     """
     T d = maximize ? -g : g;
     if (decay != (T)1) p = p * decay;
     if (l2 != (T)0) d = d + l2 * p;
-    T w = (T)1 - beta1;
-    m = (w < (T)0.5 && w > (T)-0.5) ? m + w * (d - m) : d - (d - m) * beta1;
-    v = v * beta2 + d * d * ((T)1 - beta2);
+    m = near ? m + w * (d - m) : d - (d - m) * w_far;
+    v = v * beta2 + c2 * d * d;
     p = p - step_size * (m / (sqrt(v) / bc2_sqrt + eps));
     """,
     "ember_adam_update")
@@ -61,8 +61,10 @@ def adam_(p, g, m, v, *, beta1, beta2, eps, step_size, bias_correction2_sqrt, l2
     ``p.addcdiv_(m, sqrt(v) / bias_correction2_sqrt + eps, value=-step_size)`` with
     ``d = (-g if maximize else g) + l2 * p`` after ``p *= decay`` (AdamW's decoupled decay)."""
     t = p.dtype.type
-    _kernel(_ADAM)(g, t(beta1), t(beta2), t(eps), t(step_size), t(bias_correction2_sqrt),
-                   t(l2), t(1.0 if decay is None else decay), np.int32(maximize), p, m, v)
+    w = 1 - beta1  # NOTE: differences of hyper-parameters in double, as PyTorch's Python does
+    _kernel(_ADAM)(g, t(w), t(1 - w), t(beta2), t(1 - beta2), t(eps), t(step_size),
+                   t(bias_correction2_sqrt), t(l2), t(1.0 if decay is None else decay),
+                   np.int32(abs(w) < 0.5), np.int32(maximize), p, m, v)
 
 
 def sgd_momentum_(p, g, buf, *, lr, momentum, dampening, weight_decay, nesterov, maximize,
