@@ -29,9 +29,12 @@ from __future__ import annotations
 import math
 from collections import namedtuple
 
+import numpy as np
+
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply
+from . import _workspace as workspace
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -103,14 +106,30 @@ def _pointwise(g: Geom, k) -> bool:
             and all(s == 1 for s in g.stride))
 
 
+def _materialize(xp, view, shape):
+    """``view`` copied into a fresh C-contiguous array (CPU: a reusable workspace buffer) and
+    reshaped to ``shape``."""
+    if xp is not np:
+        return view.reshape(shape)
+    out = workspace.take(view.shape, view.dtype)
+    np.copyto(out, view)
+    return out.reshape(shape)
+
+
+def _release(cols) -> None:
+    """Hand the CPU columns of :func:`_columns` back to the workspace (nothing reads them)."""
+    if cols is not None and type(cols[0]) is np.ndarray:
+        workspace.give(cols[0])
+
+
 def im2col(xp, x, g: Geom, osz, k):
     """Columns ``(groups, C/groups * prod(k), N * prod(osz))`` of the windows of ``x``."""
     n, c = x.shape[:2]
     w = windows(xp, x, g.lo, osz, k, g.stride, g.dil)
     nd = len(k)
     perm = (1, *range(2, 2 + nd), 0, *range(2 + nd, 2 + 2 * nd))
-    return w.transpose(perm).reshape(g.groups, c // g.groups * math.prod(k),
-                                     n * math.prod(osz))
+    return _materialize(xp, w.transpose(perm), (g.groups, c // g.groups * math.prod(k),
+                                                n * math.prod(osz)))
 
 
 def _wide_cols(xp, x, g: Geom, osz, k):
@@ -143,7 +162,8 @@ def _wide_cols(xp, x, g: Geom, osz, k):
                       (st[0], st[1], *(d * f * item for d, f in zip(g.dil, flat_stride,
                                                                      strict=True)), item))
     perm = (1, *range(2, 2 + nd), 0, 2 + nd)
-    cols = view.transpose(perm).reshape(g.groups, c // g.groups * math.prod(k), n * length)
+    cols = _materialize(xp, view.transpose(perm),
+                        (g.groups, c // g.groups * math.prod(k), n * length))
     return cols, (osz[0], *sp[1:])
 
 
@@ -234,7 +254,9 @@ def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
 
 def conv_fwd(xp, x, w, b, g: Geom, osz):
     """Array convolution: x (N, C, *S), w (O, C/g, *k) -> (N, O, *osz)."""
-    return conv_fwd_cols(xp, x, w, b, g, osz)[0]
+    y, cols = conv_fwd_cols(xp, x, w, b, g, osz)
+    _release(cols)
+    return y
 
 
 def conv_t_fwd(xp, y, w, b, g: Geom, size):
@@ -257,8 +279,8 @@ def conv_t_fwd(xp, y, w, b, g: Geom, size):
         flip = (slice(None), slice(None)) + (slice(None, None, -1),) * nd
         wt = w.reshape(g.groups, og, cg, *k).swapaxes(1, 2).reshape(c, og, *k)[flip]
         lo = tuple(d * (kk - 1) - l_ for d, kk, l_ in zip(g.dil, k, g.lo, strict=True))
-        x = conv_fwd_cols(xp, y, xp.ascontiguousarray(wt), None,
-                          Geom(lo, g.stride, g.dil, g.groups), tuple(size))[0]
+        x = conv_fwd(xp, y, xp.ascontiguousarray(wt), None,
+                     Geom(lo, g.stride, g.dil, g.groups), tuple(size))
     else:
         wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg*K, Og)
         ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
@@ -277,7 +299,8 @@ def conv_w_fwd(xp, x, y, g: Geom, k, cols=None):
     o = y.shape[1]
     osz = y.shape[2:]
     og = o // g.groups
-    cols, wide = _columns(xp, x, g, osz, k) if cols is None else cols
+    own = cols is None
+    cols, wide = _columns(xp, x, g, osz, k) if own else cols
     if wide is None:
         ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
     else:  # y on the wide grid of the columns, zero at the junk positions
@@ -285,7 +308,10 @@ def conv_w_fwd(xp, x, y, g: Geom, k, cols=None):
         yw[(slice(None),) + _crop(osz)] = y.reshape(n, g.groups, og, *osz).transpose(
             1, 2, 0, *range(3, 3 + len(osz)))
         ym = yw.reshape(g.groups, og, -1)
-    return (ym @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
+    gw = (ym @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
+    if own:
+        _release((cols, wide))
+    return gw
 
 
 def _bias_grad(gy):
@@ -304,7 +330,8 @@ class Convolution(Node):
         return y
 
     def _release_extra(self) -> None:
-        self._cols = None
+        cols, self._cols = self._cols, None
+        _release(cols)
 
     def backward(self, gy):
         x, w = self.saved
@@ -387,7 +414,7 @@ def conv_raw(x, w, g, osz, b=None):
     node = Convolution()
     r = _run(node, (x, w, b), x._data, w._data, None if b is None else b._data, g, tuple(osz))
     if r.grad_fn is not node or node.next_functions[1][0] is None:
-        node._cols = None  # no weight gradient will need the columns
+        node._release_extra()  # no weight gradient will need the columns
     return r
 
 
