@@ -9,8 +9,12 @@ the median times, the ratio ember/PyTorch (lower is better for ember) and a geom
     python bench/run.py --out bench/RESULTS.md   # also write a markdown report
     python bench/run.py --ember-module torch     # self-test of the runner (torch vs torch)
     python bench/run.py --device cuda            # the GPU-capable workloads on a GPU
+    python bench/run.py --isolate                # each library timed in processes of its own
 
 On ``--device cuda`` every timed call ends with each library's ``cuda.synchronize()``.
+``--isolate`` is a cross-check of the default protocol: when both libraries share a process,
+each one's idle worker threads (OpenBLAS's, OpenMP's) spin right after its own call and steal
+cores from the other's next call; in their own processes neither sees the other.
 
 Without PyTorch installed, only ember's times are printed.
 """
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import importlib
+import json
 import math
 import os
 import platform
@@ -120,12 +125,18 @@ def run_workloads(ember: ModuleType, ref: ModuleType | None, args) -> list[dict]
     rows = []
     for name in args.workloads:
         workload = WORKLOADS[name]
-        data = workload.make_data(np.random.default_rng(args.seed))
         libs = {"ember": ember} if ref is None else {"ember": ember, "ref": ref}
-        runs = {key: workload.setup(lib, data) for key, lib in libs.items()}
-        sync = ({key: lib.cuda.synchronize for key, lib in libs.items()}
-                if args.device == "cuda" else None)
-        times = time_interleaved(runs, args.repeat, args.warmup, sync)
+        if args.isolate:
+            times, values = {}, {}
+            for key, lib in libs.items():
+                times[key], values[key] = time_alone(lib.__name__, name, args)
+        else:
+            data = workload.make_data(np.random.default_rng(args.seed))
+            runs = {key: workload.setup(lib, data) for key, lib in libs.items()}
+            sync = ({key: lib.cuda.synchronize for key, lib in libs.items()}
+                    if args.device == "cuda" else None)
+            times = time_interleaved(runs, args.repeat, args.warmup, sync)
+            values = {key: float(run().item()) for key, run in runs.items()}
         row = {"name": name, "ember": statistics.median(times["ember"])}
         if workload.flops:
             row["gflops"] = workload.flops / row["ember"] / 1e9
@@ -133,11 +144,35 @@ def run_workloads(ember: ModuleType, ref: ModuleType | None, args) -> list[dict]
             row["ref"] = statistics.median(times["ref"])
             row["ratio"] = row["ember"] / row["ref"]
             # Same data, same computation: the scalar results must agree.
-            a, b = float(runs["ember"]().item()), float(runs["ref"]().item())
+            a, b = values["ember"], values["ref"]
             row["check"] = "ok" if math.isclose(a, b, rel_tol=1e-3, abs_tol=1e-5) else "DIFF"
         rows.append(row)
         print(format_row(row, ref is not None), flush=True)
     return rows
+
+
+def time_alone(module: str, name: str, args) -> tuple[list[float], float]:
+    """Times of workload ``name`` for ``module`` measured in a fresh process of its own, and
+    its result value."""
+    cmd = [sys.executable, __file__, "--alone", module, "-w", name, "-r", str(args.repeat),
+           "--warmup", str(args.warmup), "--threads", str(args.threads), "--seed",
+           str(args.seed), "--device", args.device]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    result = json.loads(out.strip().splitlines()[-1])
+    return result["times"], result["value"]
+
+
+def _run_alone(args) -> int:
+    """``--alone MODULE``: time one workload for one library; print times and value as JSON."""
+    lib = importlib.import_module(args.alone)
+    set_threads(args.threads, [lib])
+    (name,) = args.workloads
+    workload = WORKLOADS[name]
+    run = workload.setup(lib, workload.make_data(np.random.default_rng(args.seed)))
+    sync = {"lib": lib.cuda.synchronize} if args.device == "cuda" else None
+    times = time_interleaved({"lib": run}, args.repeat, args.warmup, sync)["lib"]
+    print(json.dumps({"times": times, "value": float(run().item())}))
+    return 0
 
 
 def format_row(row: dict, with_ref: bool) -> str:
@@ -184,8 +219,10 @@ def machine_lines(ember: ModuleType, ref: ModuleType | None, threads: int,
 def write_markdown(path: Path, rows: list[dict], header: list[str], args, with_ref: bool):
     """Write the report: machine description, then one table row per workload."""
     out = ["# Benchmark results", "", *header, ""]
+    how = ("each library in processes of its own (--isolate)" if args.isolate
+           else "both libraries in this process, interleaved")
     out.append(
-        f"Median of {args.repeat} interleaved repetitions after {args.warmup} warm-up; "
+        f"Median of {args.repeat} repetitions after {args.warmup} warm-up, {how}; "
         "ratio = ember / PyTorch (below 1: ember is faster)."
     )
     out.append(
@@ -242,6 +279,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, default=None, help="write a markdown report here")
     parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu",
                         help="device of the tensors (cuda: only the GPU-capable workloads)")
+    parser.add_argument("--isolate", action="store_true",
+                        help="time each library in processes of its own (a cross-check)")
+    parser.add_argument("--alone", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.device == "cuda":
         cpu_only = [w for w in args.workloads if not WORKLOADS[w].gpu]
@@ -259,13 +299,15 @@ def main(argv: list[str] | None = None) -> int:
     import workloads_core
 
     workloads_core.DEVICE = args.device
+    if args.alone:
+        return _run_alone(args)
     ember = importlib.import_module(args.ember_module)
     try:
         ref = importlib.import_module(args.reference_module)
     except ImportError:
         ref = None
         print(f"{args.reference_module} is not importable: timing ember only", file=sys.stderr)
-    threads = args.threads or blas_info().get("num_threads") or os.cpu_count() or 1
+    threads = args.threads = args.threads or blas_info().get("num_threads") or os.cpu_count() or 1
     set_threads(threads, [ember] + ([ref] if ref is not None else []))
 
     header = machine_lines(ember, ref, threads, args.device)
