@@ -40,7 +40,8 @@ def _out_size(n, k, s, p, d, ceil):
 
 
 def max_pool_ref(x, k, stride=None, padding=0, dilation=1, ceil_mode=False):
-    """(values, flat per-plane indices) by scanning every window (first maximum wins)."""
+    """(values, flat per-plane indices) by scanning every window (first maximum wins, the
+    last NaN wins over everything)."""
     nd = x.ndim - 2
     k = _tup(k, nd)
     s = _tup(stride if stride is not None else k, nd)
@@ -56,7 +57,7 @@ def max_pool_ref(x, k, stride=None, padding=0, dilation=1, ceil_mode=False):
                 pos = [o[i] * s[i] - p[i] + t[i] * d[i] for i in range(nd)]
                 if all(0 <= pos[i] < size[i] for i in range(nd)):
                     v = x[nc + tuple(pos)]
-                    if v > best:
+                    if v > best or np.isnan(v):  # PyTorch's scan: a NaN always takes over
                         best, arg = v, int(np.ravel_multi_index(pos, size))
             vals[nc + o], idx[nc + o] = best, arg
     return vals, idx
@@ -362,3 +363,28 @@ def test_pool_layers_forward(device):
     assert_close(_np(nn.AdaptiveMaxPool2d(3)(xt)), adaptive_ref(x, (3, 3), "max")[0])
     assert_close(_np(nn.LPPool2d(1, 2)(_t(np.abs(x), device))),
                  avg_pool_ref(np.abs(x), 2) * 4, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("nd,shape,k", [(1, (2, 3, 9), 3), (2, (2, 3, 7, 9), 2),
+                                        (2, (1, 2, 6, 6), (3, 2)), (3, (1, 2, 4, 5, 6), 2)])
+def test_tiling_max_pool_matches_the_reference_with_ties_and_nans(nd, shape, k, device):
+    # kernel = stride, no padding: the windows tile the input (sizes that do not divide leave
+    # a border that no window reads and that gets no gradient)
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 3, size=shape).astype(np.float64)  # many ties
+    x.reshape(-1)[::11] = np.nan
+    fn = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[nd - 1]
+    xt = _t(x, device, rg=True)
+    y, i = fn(xt, k, return_indices=True)
+    ref, ridx = max_pool_ref(x, k)
+    np.testing.assert_array_equal(_np(y), ref)  # NaN-aware equality
+    np.testing.assert_array_equal(_np(i), ridx)
+    gy = rng.normal(size=ref.shape)
+    y.backward(_t(gy, device))
+    expect = np.zeros(x.size)
+    np.add.at(expect, (ridx.reshape(ridx.shape[0], ridx.shape[1], -1)
+                       + np.arange(x.shape[0] * x.shape[1]).reshape(x.shape[0], x.shape[1], 1)
+                       * math.prod(x.shape[2:])).ravel(), gy.ravel())
+    assert_close(_np(xt.grad).ravel(), expect)
+    xs = _t(rng.normal(size=shape), device, rg=True)
+    assert gradgradcheck(lambda t: fn(t, k), (xs,))

@@ -112,6 +112,8 @@ class MaxPool(Node):
     def forward(self, xp, x, lo, osz, k, stride, dil, need_arg=True):
         self.geom = (x.shape[2:], lo, osz, k, stride, dil)
         floating = x.dtype.kind == "f"
+        if need_arg and _tiled(self.geom):  # (without arg the strided views are as fast)
+            return self._forward_tiled(xp, x, osz, k, floating)
         fill = -xp.inf if floating else np.iinfo(x.dtype).min
         win = windows(xp, x, lo, osz, k, stride, dil, fill)
         views = [win[(slice(None), slice(None)) + tap] for tap in _taps(k)]
@@ -119,6 +121,17 @@ class MaxPool(Node):
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool does
         self.arg = _first_max(xp, views, best, floating) if need_arg else None
+        return best
+
+    def _forward_tiled(self, xp, x, osz, k, floating):
+        """Windows that tile the input (kernel = stride, no padding or dilation): one copy
+        lays tap ``i`` of every window out as a contiguous plane, then the taps are compared
+        plane by plane."""
+        views = list(_tiles(xp, x, osz, k))
+        best = views[0].copy()
+        for v in views[1:]:
+            xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool does
+        self.arg = _first_max(xp, views, best, floating)
         return best
 
     def flat_indices(self, xp):
@@ -163,7 +176,43 @@ def _first_max(xp, views, best, floating):
     return arg
 
 
+def _tiled(geom) -> bool:
+    """Whether the pooling windows tile the input: kernel = stride, no padding, no dilation."""
+    size, lo, osz, k, stride, dil = geom
+    return (tuple(k) == tuple(stride) and not any(lo) and all(d == 1 for d in dil)
+            and all(o * kk <= n for o, kk, n in zip(osz, k, size, strict=True)))
+
+
+def _tiles(xp, x, osz, k):
+    """``(prod(k), N, C, *osz)``: tap ``i`` (PyTorch's scan order) of every window of ``x``
+    that tiles it, as one contiguous plane per tap (one copy)."""
+    nd = len(k)
+    x = x[(slice(None), slice(None)) + tuple(slice(0, o * kk) for o, kk in zip(osz, k))]
+    x = x.reshape(x.shape[:2] + tuple(v for o, kk in zip(osz, k) for v in (o, kk)))
+    perm = tuple(range(3, 3 + 2 * nd, 2)) + (0, 1) + tuple(range(2, 2 + 2 * nd, 2))
+    return x.transpose(perm).reshape((-1,) + x.shape[:2] + tuple(osz))
+
+
+def _untile_max(xp, gy, arg, geom):
+    """Adjoint of the tiled max: ``gy`` routed to each window's ``arg`` tap."""
+    size, _, osz, k, _, _ = geom
+    nd = len(k)
+    full = xp.empty((math.prod(k),) + gy.shape, dtype=gy.dtype)
+    for i in range(full.shape[0]):
+        xp.multiply(gy, arg == i, out=full[i])
+    full = full.reshape(tuple(k) + gy.shape)
+    perm = (nd, nd + 1) + tuple(v for i in range(nd) for v in (nd + 2 + i, i))
+    gx = full.transpose(perm).reshape(gy.shape[:2] + tuple(o * kk for o, kk in zip(osz, k)))
+    if gx.shape[2:] == tuple(size):
+        return gx
+    out = xp.zeros(gy.shape[:2] + tuple(size), dtype=gy.dtype)
+    out[(slice(None), slice(None)) + tuple(slice(0, n) for n in gx.shape[2:])] = gx
+    return out
+
+
 def _max_scatter_fwd(xp, gy, arg, geom):
+    if _tiled(geom):
+        return _untile_max(xp, gy, arg, geom)
     size, lo, osz, k, stride, dil = geom
     zero = xp.zeros((), dtype=gy.dtype)
     return _scatter_taps(xp, lambda i: xp.where(arg == i, gy, zero), gy.shape[:2], size, lo,
