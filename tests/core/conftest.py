@@ -9,7 +9,6 @@ import pytest
 
 from ember.testing import test_device
 
-
 # Processes started with "spawn" unpickle the test helpers they run by module name
 # (tests.core.multiprocessing.test_queue._echo ...). They inherit sys.path, so the repository
 # root must be on it whatever launched pytest (`python -m pytest` adds the cwd, the `pytest`

@@ -36,7 +36,7 @@ def test_classifier_forward_and_backward_match_cpu(builder, size):
     gpu = model(x.cuda())
     _close(gpu, cpu, 2e-3)
     gpu.square().sum().backward()
-    for p, g in zip(model.parameters(), grads):
+    for p, g in zip(model.parameters(), grads, strict=True):
         _close(p.grad, g, 5e-3)
 
 
@@ -82,7 +82,8 @@ def test_box_ops_match_cpu():
     assert ops.batched_nms(boxes.cuda(), scores.cuda(), idx.cuda(), 0.5).cpu().tolist() == \
         ops.batched_nms(boxes, scores, idx, 0.5).tolist()
     _close(ops.box_iou(boxes.cuda(), boxes[:7].cuda()), ops.box_iou(boxes, boxes[:7]))
-    _close(ops.generalized_box_iou(boxes.cuda(), boxes.cuda()), ops.generalized_box_iou(boxes, boxes))
+    _close(ops.generalized_box_iou(boxes.cuda(), boxes.cuda()),
+           ops.generalized_box_iou(boxes, boxes))
 
 
 def test_roi_align_forward_and_backward_match_cpu():

@@ -1,4 +1,4 @@
-"""``Tensor.pin_memory``/``is_pinned`` and the DataLoader's ``pin_memory=True`` (``cuda`` marker)."""
+"""`Tensor.pin_memory`/`is_pinned` and the DataLoader's `pin_memory=True` (`cuda` marker)."""
 
 from __future__ import annotations
 

@@ -67,7 +67,7 @@ def test_columns_come_back_after_backward_and_retained_graphs_keep_theirs():
         x.grad = w.grad = None
         loss.backward()  # the retained graph still has its own columns
         np.testing.assert_allclose(y.detach().numpy(), y_ref, rtol=1e-4, atol=1e-3)
-        for got, first, ref in zip((x.grad, w.grad), g1, (gx_ref, gw_ref)):
+        for got, first, ref in zip((x.grad, w.grad), g1, (gx_ref, gw_ref), strict=True):
             np.testing.assert_array_equal(got.numpy(), first)
             np.testing.assert_allclose(first, ref, rtol=1e-3, atol=1e-2)
         assert ws.cached_bytes() > 0

@@ -24,13 +24,8 @@ pytestmark = [pytest.mark.parity,
 
 
 @pytest.fixture
-def tvd(monkeypatch):
-    import torch.library
-
-    # NOTE: the torchvision wheel's C ops do not match this torch build; the python datasets
-    # only need the fake-kernel registration at import time to be a no-op
-    monkeypatch.setattr(torch.library, "register_fake", lambda *a, **k: (lambda f: f))
-    return pytest.importorskip("torchvision.datasets")
+def tvd(torchvision):
+    return torchvision.datasets
 
 
 def _same(a, b):

@@ -24,12 +24,6 @@ pytestmark = [pytest.mark.parity,
                                         "with PyTorch installed)")]
 
 
-def _torchvision():
-    import torch.library
-    # NOTE: the torchvision wheel's C ops do not match this torch build; the Python parts
-    # (models, the Python ops) work once register_fake is a no-op.
-    torch.library.register_fake = lambda *a, **k: (lambda f: f)
-    return pytest.importorskip("torchvision")
 
 
 FAMILIES = {"resnet18": 64, "resnext50_32x4d": 64, "alexnet": 64, "vgg11_bn": 32,
@@ -56,8 +50,8 @@ def _perturbed(model):
 
 
 @pytest.mark.parametrize("name", sorted(FAMILIES))
-def test_logits_match_torchvision(name):
-    tv = _torchvision()
+def test_logits_match_torchvision(name, torchvision):
+    tv = torchvision
     torch.manual_seed(0)
     kwargs = {"aux_logits": False, "init_weights": True} \
         if name in ("googlenet", "inception_v3") else {}
@@ -75,8 +69,8 @@ def test_logits_match_torchvision(name):
 
 @pytest.mark.parametrize("name", ["fcn_resnet50", "deeplabv3_mobilenet_v3_large",
                                   "lraspp_mobilenet_v3_large"])
-def test_segmentation_matches_torchvision(name):
-    tv = _torchvision()
+def test_segmentation_matches_torchvision(name, torchvision):
+    tv = torchvision
     torch.manual_seed(0)
     kwargs = {"weights_backbone": None, "num_classes": 5}
     if "lraspp" not in name:
@@ -95,8 +89,8 @@ def test_segmentation_matches_torchvision(name):
         np.testing.assert_allclose(got[k].numpy(), r, rtol=1e-4, atol=1e-4 * np.abs(r).max())
 
 
-def test_python_ops_match_torchvision():
-    tv = _torchvision()
+def test_python_ops_match_torchvision(torchvision):
+    tv = torchvision
     from torchvision.ops import boxes as tvb  # pure-Python parts (nms is a C op, not here)
     rng = np.random.default_rng(3)
     xy = rng.uniform(0, 50, (20, 2))

@@ -435,13 +435,9 @@ def test_mix_errors(cls):
 
 
 # ------------------------------------------------------------------------------ parity
-@pytest.fixture(scope="module")
-def tvm():
-    import torch.library
-    torch.library.register_fake = lambda *a, **k: (lambda f: f)  # the wheel's C ops mismatch
-    tvm = pytest.importorskip("torchvision")
-    import torchvision.transforms.v2  # noqa: F401
-    return tvm
+@pytest.fixture
+def tvm(torchvision):
+    return torchvision
 
 
 def _torch_script(monkeypatch, values):

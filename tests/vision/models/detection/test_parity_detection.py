@@ -28,10 +28,7 @@ SMALL = dict(min_size=128, max_size=128, rpn_pre_nms_top_n_test=300, rpn_post_nm
 
 
 @pytest.fixture(scope="module")
-def tv():
-    import torch.library
-    torch.library.register_fake = lambda *a, **k: (lambda f: f)
-    import torchvision
+def tv(torchvision):
     from torchvision.ops import boxes as tvb
 
     def nms(boxes, scores, thr):

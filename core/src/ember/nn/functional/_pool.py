@@ -187,8 +187,9 @@ def _tiles(xp, x, osz, k):
     """``(prod(k), N, C, *osz)``: tap ``i`` (PyTorch's scan order) of every window of ``x``
     that tiles it, as one contiguous plane per tap (one copy)."""
     nd = len(k)
-    x = x[(slice(None), slice(None)) + tuple(slice(0, o * kk) for o, kk in zip(osz, k))]
-    x = x.reshape(x.shape[:2] + tuple(v for o, kk in zip(osz, k) for v in (o, kk)))
+    used = tuple(slice(0, o * kk) for o, kk in zip(osz, k, strict=True))
+    x = x[(slice(None), slice(None)) + used]
+    x = x.reshape(x.shape[:2] + tuple(v for o, kk in zip(osz, k, strict=True) for v in (o, kk)))
     perm = tuple(range(3, 3 + 2 * nd, 2)) + (0, 1) + tuple(range(2, 2 + 2 * nd, 2))
     return x.transpose(perm).reshape((-1,) + x.shape[:2] + tuple(osz))
 
@@ -202,7 +203,8 @@ def _untile_max(xp, gy, arg, geom):
         xp.multiply(gy, arg == i, out=full[i])
     full = full.reshape(tuple(k) + gy.shape)
     perm = (nd, nd + 1) + tuple(v for i in range(nd) for v in (nd + 2 + i, i))
-    gx = full.transpose(perm).reshape(gy.shape[:2] + tuple(o * kk for o, kk in zip(osz, k)))
+    tiled = tuple(o * kk for o, kk in zip(osz, k, strict=True))
+    gx = full.transpose(perm).reshape(gy.shape[:2] + tiled)
     if gx.shape[2:] == tuple(size):
         return gx
     out = xp.zeros(gy.shape[:2] + tuple(size), dtype=gy.dtype)
