@@ -115,3 +115,29 @@ def test_cross_rejects_different_ndims(device):
 def test_matmul_rejects_non_tensors(device):
     with pytest.raises(TypeError, match="must be Tensor, not list"):
         ember.matmul(ember.ones(2, device=device), [1.0, 2.0])
+
+
+@pytest.mark.parametrize("transpose", [False, True], ids=["contiguous", "strided"])
+def test_batched_input_times_matrix_is_one_gemm_with_exact_gradients(transpose, device):
+    # (..., M, K) @ (K, N), as nn.Linear on sequences: the forward flattens the batch into one
+    # GEMM and the weight gradient is one GEMM over the flattened batch; both against float64
+    rng = np.random.default_rng(3)
+    xa = rng.standard_normal((4, 3, 2, 5))
+    wa = rng.standard_normal((5, 6))
+    x = ember.tensor(xa.transpose(1, 0, 2, 3).copy() if transpose else xa, device=device,
+                     requires_grad=True)
+    xv = x.transpose(0, 1) if transpose else x
+    w = ember.tensor(wa, device=device, requires_grad=True)
+    y = xv @ w
+    gy = rng.standard_normal(y.shape)
+    y.backward(ember.tensor(gy, device=device))
+    np.testing.assert_allclose(to_numpy(y), xa @ wa, rtol=1e-12)
+    np.testing.assert_allclose(to_numpy(w.grad),
+                               xa.reshape(-1, 5).T @ gy.reshape(-1, 6), rtol=1e-12)
+    gx = gy @ wa.T
+    np.testing.assert_allclose(to_numpy(x.grad), gx.transpose(1, 0, 2, 3) if transpose else gx,
+                               rtol=1e-12)
+    assert gradgradcheck(lambda a, b: (a.transpose(0, 1) if transpose else a) @ b, (x, w))
+    empty = ember.zeros(2, 3, 0, device=device, requires_grad=True) @ ember.zeros(
+        0, 4, device=device, requires_grad=True)
+    assert empty.shape == (2, 3, 4) and not empty.any()

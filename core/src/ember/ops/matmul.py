@@ -13,6 +13,8 @@ Example:
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .._tensor import Tensor, _wrap_dim
@@ -72,6 +74,11 @@ def _check_matmul_shapes(op, sa, sb):
 
 class Matmul(Node):
     def forward(self, xp, x, y):
+        if x.ndim > 2 and y.ndim == 2:
+            # (..., M, K) @ (K, N): one (prod(...) * M, K) GEMM instead of a loop of small ones
+            # over the batch (a non-contiguous x is copied once by the reshape)
+            rows = math.prod(x.shape[:-1])  # (not -1: K may be 0)
+            return xp.matmul(x.reshape(rows, x.shape[-1]), y).reshape(x.shape[:-1] + y.shape[1:])
         return xp.matmul(x, y)
 
     def backward(self, gy):
@@ -80,6 +87,11 @@ class Matmul(Node):
         if self.next_functions[0][0] is not None:
             ga = matmul(gy, b.mT.conj() if b.is_complex() else b.mT)
         if self.next_functions[1][0] is not None:
+            if a.dim() > 2 and b.dim() == 2:
+                # the weight gradient of a batched x @ W: sum_i a_i^T gy_i as one GEMM over
+                # the flattened batch, not a batch of products summed afterwards
+                rows = math.prod(a.shape[:-1])
+                a, gy = a.reshape(rows, a.shape[-1]), gy.reshape(rows, gy.shape[-1])
             gb = matmul(a.mT.conj() if a.is_complex() else a.mT, gy)
         return ga, gb
 
