@@ -1,8 +1,9 @@
 """Large CPU scratch buffers (convolution columns) kept for reuse across training steps.
 
-A training step allocates the same large temporaries every time. Fresh memory from ``malloc``
-is returned to the kernel when freed, and touching it again page-faults, which costs up to
-2 ms per MB on virtual machines that hand freed pages back to their host. Buffers taken here
+A training step allocates the same large temporaries every time. Large blocks from ``malloc``
+go back to the kernel when freed, and fresh memory has to be faulted in again: numpy asks for
+transparent huge pages, and where the kernel compacts memory to find them this costs up to
+2 ms per MB. Buffers taken here
 are given back by their user once nothing can read them any more, and a later request of the
 same size reuses them. At most ``_MAX_CACHED`` bytes are kept; :func:`clear` drops them all.
 cupy arrays never come here (cupy's memory pool already reuses device memory).
