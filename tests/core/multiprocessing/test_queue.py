@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import os
 import pickle
-import time
 from multiprocessing.reduction import ForkingPickler
 
 import numpy as np
@@ -17,36 +16,9 @@ import pytest
 import ember
 import ember.multiprocessing as mp
 from ember.nn import Parameter
-
-SHM = "/dev/shm"
-
-
-_OLD: set[str] = set()
-
-
-@pytest.fixture(autouse=True)
-def _baseline():
-    """Segments that existed before the test (another test's, another process's) are ignored."""
-    _OLD.clear()
-    _OLD.update(n for n in os.listdir(SHM) if n.startswith("ember_"))
-    yield
-
-
-def _recv(q, p=None, timeout=60.0):
-    """``q.get()`` that fails instead of hanging when child ``p`` died without answering."""
-    deadline = time.monotonic() + timeout
-    while not q._reader.poll(0.1):
-        if (p is not None and not p.is_alive() and not q._reader.poll(0.5)) \
-                or time.monotonic() > deadline:
-            raise AssertionError(f"no message from the child (exit code "
-                                 f"{None if p is None else p.exitcode})")
-    return q.get()
-
-
-def _segments(*pids):
-    """Names in /dev/shm made by ``pids`` (ember_<pid>_<n>) during this test."""
-    prefixes = tuple(f"ember_{p}_" for p in pids)
-    return sorted(n for n in os.listdir(SHM) if n.startswith(prefixes) and n not in _OLD)
+from tests.core.multiprocessing._shm import SHM
+from tests.core.multiprocessing._shm import recv as _recv
+from tests.core.multiprocessing._shm import segments as _segments
 
 
 def _echo(inq, outq):
