@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent
 TEST_DEPS = ["pytest", "hypothesis", "mpmath", "safetensors"]
 # The local CPU wheel of PyTorch; only pip sees it (uv ignores this machine's pip config).
 TORCH = "torch==2.13.0"
+TORCHVISION = "torchvision==0.28.*"
 # Packages besides the core: session suffix -> source directory.
 DOMAINS = {"vision": "vision", "text": "text", "audio": "audio", "geometric": "geometric"}
 LINT_PATHS = [
@@ -58,6 +59,16 @@ def _try_install_torch(session: nox.Session) -> bool:
         session.warn(f"could not install {TORCH}; continuing without PyTorch")
         return False
     return True
+
+
+def _try_install_torchvision(session: nox.Session) -> None:
+    """Install the torchvision that goes with TORCH (without letting it replace PyTorch);
+    the embervision comparisons skip themselves where it cannot be installed."""
+    try:
+        session.install("--no-deps", TORCHVISION)
+        session.install("scipy")  # torchvision reads the .mat files of SVHN/Flowers102 with it
+    except CommandFailed:
+        session.warn(f"could not install {TORCHVISION}; embervision comparisons will skip")
 
 
 @nox.session(name="tests-core", tags=["tests"])
@@ -101,19 +112,21 @@ def lint(session: nox.Session) -> None:
 @nox.session(venv_backend="venv", reuse_venv=True)
 def bench(session: nox.Session) -> None:
     """Time ember against PyTorch (when installable); ``-- --out bench/RESULTS.md`` saves."""
-    session.install("-e", "core", "threadpoolctl")
-    _try_install_torch(session)
+    session.install("-e", "core", "-e", "vision", "threadpoolctl")
+    if _try_install_torch(session):
+        _try_install_torchvision(session)
     session.run("python", "bench/run.py", *session.posargs)
 
 
 @nox.session(venv_backend="venv", reuse_venv=True)
 def parity(session: nox.Session) -> None:
     """Compare ember with PyTorch on the tests marked ``parity``; skipped without PyTorch."""
-    session.install("-e", "core", *TEST_DEPS)
+    session.install("-e", "core", "-e", "vision", *TEST_DEPS)
     if not _try_install_torch(session):
         session.skip(f"parity needs PyTorch, and {TORCH} could not be installed here")
+    _try_install_torchvision(session)
     env = {**_test_env(), "EMBER_PARITY": "1"}
-    session.run("pytest", "-m", "parity", "tests/core", *session.posargs, env=env)
+    session.run("pytest", "-m", "parity", "tests/core", "tests/vision", *session.posargs, env=env)
 
 
 @nox.session
