@@ -112,26 +112,18 @@ class MaxPool(Node):
     def forward(self, xp, x, lo, osz, k, stride, dil, need_arg=True):
         self.geom = (x.shape[2:], lo, osz, k, stride, dil)
         floating = x.dtype.kind == "f"
-        if need_arg and _tiled(self.geom):  # (without arg the strided views are as fast)
-            return self._forward_tiled(xp, x, osz, k, floating)
-        fill = -xp.inf if floating else np.iinfo(x.dtype).min
-        win = windows(xp, x, lo, osz, k, stride, dil, fill)
-        views = [win[(slice(None), slice(None)) + tap] for tap in _taps(k)]
+        if need_arg and _tiled(self.geom):
+            # windows that tile the input: one copy lays tap i of every window out as a
+            # contiguous plane, faster to compare than strided views (without arg, not needed)
+            views = list(_tiles(xp, x, osz, k))
+        else:
+            fill = -xp.inf if floating else np.iinfo(x.dtype).min
+            win = windows(xp, x, lo, osz, k, stride, dil, fill)
+            views = [win[(slice(None), slice(None)) + tap] for tap in _taps(k)]
         best = views[0].copy()
         for v in views[1:]:
             xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool does
         self.arg = _first_max(xp, views, best, floating) if need_arg else None
-        return best
-
-    def _forward_tiled(self, xp, x, osz, k, floating):
-        """Windows that tile the input (kernel = stride, no padding or dilation): one copy
-        lays tap ``i`` of every window out as a contiguous plane, then the taps are compared
-        plane by plane."""
-        views = list(_tiles(xp, x, osz, k))
-        best = views[0].copy()
-        for v in views[1:]:
-            xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool does
-        self.arg = _first_max(xp, views, best, floating)
         return best
 
     def flat_indices(self, xp):
