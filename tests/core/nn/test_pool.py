@@ -57,8 +57,11 @@ def max_pool_ref(x, k, stride=None, padding=0, dilation=1, ceil_mode=False):
                 pos = [o[i] * s[i] - p[i] + t[i] * d[i] for i in range(nd)]
                 if all(0 <= pos[i] < size[i] for i in range(nd)):
                     v = x[nc + tuple(pos)]
+                    flat = int(np.ravel_multi_index(pos, size))
+                    if arg < 0:  # PyTorch starts from the first position inside the input
+                        arg = flat
                     if v > best or np.isnan(v):  # PyTorch's scan: a NaN always takes over
-                        best, arg = v, int(np.ravel_multi_index(pos, size))
+                        best, arg = v, flat
             vals[nc + o], idx[nc + o] = best, arg
     return vals, idx
 
@@ -381,10 +384,61 @@ def test_tiling_max_pool_matches_the_reference_with_ties_and_nans(nd, shape, k, 
     np.testing.assert_array_equal(_np(i), ridx)
     gy = rng.normal(size=ref.shape)
     y.backward(_t(gy, device))
-    expect = np.zeros(x.size)
-    np.add.at(expect, (ridx.reshape(ridx.shape[0], ridx.shape[1], -1)
-                       + np.arange(x.shape[0] * x.shape[1]).reshape(x.shape[0], x.shape[1], 1)
-                       * math.prod(x.shape[2:])).ravel(), gy.ravel())
-    assert_close(_np(xt.grad).ravel(), expect)
+    assert_close(_np(xt.grad).ravel(), _routed_ref(x.shape, ridx, gy))
     xs = _t(rng.normal(size=shape), device, rg=True)
     assert gradgradcheck(lambda t: fn(t, k), (xs,))
+
+
+def _routed_ref(shape, ridx, gy):
+    """Flat input gradient of a max pool: each ``gy`` added at its window's flat index."""
+    n, c = shape[:2]
+    expect = np.zeros(math.prod(shape))
+    plane = np.arange(n * c).reshape(n, c, 1) * math.prod(shape[2:])
+    np.add.at(expect, (ridx.reshape(n, c, -1) + plane).ravel(), gy.ravel())
+    return expect
+
+
+OVERLAP_CASES = [  # windows that overlap or skip: reduced one axis at a time
+    (1, (2, 3, 11), dict(kernel_size=3, stride=2, padding=1)),
+    (1, (1, 2, 9), dict(kernel_size=4, stride=1, dilation=2, ceil_mode=True)),
+    (2, (2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1)),
+    (2, (1, 2, 8, 9), dict(kernel_size=(3, 2), stride=(1, 3), padding=(1, 0),
+                           dilation=(2, 1), ceil_mode=True)),
+    (2, (1, 2, 7, 7), dict(kernel_size=2, stride=3)),
+    (3, (1, 2, 5, 6, 7), dict(kernel_size=3, stride=(2, 1, 2), padding=1)),
+]
+
+
+@pytest.mark.parametrize("nd,shape,kw", OVERLAP_CASES, ids=str)
+def test_overlapping_max_pool_matches_the_reference_with_ties_nans_infs(nd, shape, kw,
+                                                                         device):
+    # the max is taken one axis at a time: ties must still go to the first tap in row-major
+    # order, and a NaN window to its last NaN, as PyTorch's one scan over the window does
+    rng = np.random.default_rng(8)
+    fn = (F.max_pool1d, F.max_pool2d, F.max_pool3d)[nd - 1]
+    for special in (None, np.nan, -np.inf):
+        x = rng.integers(0, 3, size=shape).astype(np.float64)  # many ties
+        if special is not None:
+            x.reshape(-1)[::7] = special
+        if special == -np.inf:  # whole windows of -inf, some reaching into the padding
+            x[(Ellipsis,) + (slice(0, 2),) * nd] = -np.inf
+        xt = _t(x, device, rg=True)
+        y, i = fn(xt, return_indices=True, **kw)
+        ref, ridx = max_pool_ref(x, kw["kernel_size"], kw.get("stride"), kw.get("padding", 0),
+                                 kw.get("dilation", 1), kw.get("ceil_mode", False))
+        np.testing.assert_array_equal(_np(y), ref)  # NaN-aware equality
+        np.testing.assert_array_equal(_np(i), ridx)
+        gy = rng.normal(size=ref.shape)
+        y.backward(_t(gy, device))
+        assert_close(_np(xt.grad).ravel(), _routed_ref(shape, ridx, gy))
+
+
+@pytest.mark.parametrize("k,s", [(3, 2), (2, 2)], ids=["overlapping", "tiling"])
+def test_max_pool_inf_gradient_reaches_only_the_maximum(k, s, device):
+    # a masked product would turn inf * 0 into NaN at the losing taps
+    x = _t([[[0.0, 5.0, 1.0, 2.0, 7.0, 3.0]]], device, rg=True)
+    y, i = F.max_pool1d(x, k, s, return_indices=True)
+    y.backward(_t(np.full(tuple(y.shape), np.inf), device))
+    expect = np.zeros(6)
+    expect[_np(i).ravel()] = np.inf
+    np.testing.assert_array_equal(_np(x.grad).ravel(), expect)

@@ -48,16 +48,49 @@ def as_strided(xp, a, shape, strides):
     return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
 
 
+def _window_pads(x, lo, osz, k, stride, dil) -> list:
+    """``[(before, after), ...]`` per spatial dim: ``lo`` before, and after only as far as the
+    last window reaches."""
+    return [(lo_, max(0, (o - 1) * s + d * (kk - 1) + 1 - n - lo_))
+            for o, s, d, kk, n, lo_ in zip(osz, stride, dil, k, x.shape[2:], lo, strict=True)]
+
+
+def pad_temp(xp, x, pads, fill=0):
+    """``(padded, temp)``: ``x`` (N, C, *S) padded by ``pads`` ``[(before, after), ...]`` per
+    spatial dim with ``fill`` (``x`` itself when there is nothing to pad). On the CPU the padded
+    copy is a workspace buffer (``temp`` True) that the caller hands back with
+    ``workspace.give`` once nothing reads it."""
+    if not any(v for pair in pads for v in pair):
+        return x, False
+    if xp is not np:
+        return xp.pad(x, [(0, 0), (0, 0)] + list(pads), constant_values=fill), False
+    spatial = x.shape[2:]
+    out = workspace.take(x.shape[:2] + tuple(a + n + b for (a, b), n in
+                                             zip(pads, spatial, strict=True)), x.dtype)
+    for i, ((a, b), n) in enumerate(zip(pads, spatial, strict=True)):
+        pre = (slice(None),) * (2 + i)
+        if a:
+            out[pre + (slice(0, a),)] = fill
+        if b:
+            out[pre + (slice(a + n, None),)] = fill
+    out[(slice(None), slice(None)) + tuple(slice(a, a + n) for (a, _), n in
+                                           zip(pads, spatial, strict=True))] = x
+    return out, True
+
+
 def windows(xp, x, lo, osz, k, stride, dil, fill=0):
     """View ``(N, C, *k, *osz)`` of ``x`` (N, C, *S) padded by ``lo`` before each dim.
 
     Pads after each dim only as far as the last window reaches (``fill`` values).
     """
-    size = x.shape[2:]
-    hi = [max(0, (o - 1) * s + d * (kk - 1) + 1 - n - lo_)
-          for o, s, d, kk, n, lo_ in zip(osz, stride, dil, k, size, lo, strict=True)]
-    if any(lo) or any(hi):
-        x = xp.pad(x, [(0, 0), (0, 0)] + list(zip(lo, hi, strict=True)), constant_values=fill)
+    pads = _window_pads(x, lo, osz, k, stride, dil)
+    if any(v for pair in pads for v in pair):
+        x = xp.pad(x, [(0, 0), (0, 0)] + pads, constant_values=fill)
+    return _window_view(xp, x, osz, k, stride, dil)
+
+
+def _window_view(xp, x, osz, k, stride, dil):
+    """The ``(N, C, *k, *osz)`` windows of an already padded ``x``."""
     st = x.strides
     sp = st[2:]
     return as_strided(xp, x, x.shape[:2] + tuple(k) + tuple(osz),
@@ -125,11 +158,15 @@ def _release(cols) -> None:
 def im2col(xp, x, g: Geom, osz, k):
     """Columns ``(groups, C/groups * prod(k), N * prod(osz))`` of the windows of ``x``."""
     n, c = x.shape[:2]
-    w = windows(xp, x, g.lo, osz, k, g.stride, g.dil)
+    xpad, temp = pad_temp(xp, x, _window_pads(x, g.lo, osz, k, g.stride, g.dil))
+    w = _window_view(xp, xpad, osz, k, g.stride, g.dil)
     nd = len(k)
     perm = (1, *range(2, 2 + nd), 0, *range(2 + nd, 2 + 2 * nd))
-    return _materialize(xp, w.transpose(perm), (g.groups, c // g.groups * math.prod(k),
+    cols = _materialize(xp, w.transpose(perm), (g.groups, c // g.groups * math.prod(k),
                                                 n * math.prod(osz)))
+    if temp:
+        workspace.give(xpad)
+    return cols
 
 
 def _wide_cols(xp, x, g: Geom, osz, k):
@@ -154,8 +191,7 @@ def _wide_cols(xp, x, g: Geom, osz, k):
     short = reach + length - sp[0] * flat_stride[0]  # the last taps run past the last row
     if short > 0:
         hi[0] += -(-short // flat_stride[0])
-    if any(g.lo) or any(hi):
-        x = xp.pad(x, [(0, 0), (0, 0)] + list(zip(g.lo, hi, strict=True)))
+    x, temp = pad_temp(xp, x, list(zip(g.lo, hi, strict=True)))
     flat = xp.ascontiguousarray(x).reshape(n, c, -1)
     st, item = flat.strides, flat.itemsize
     view = as_strided(xp, flat, (n, c, *k, length),
@@ -164,6 +200,8 @@ def _wide_cols(xp, x, g: Geom, osz, k):
     perm = (1, *range(2, 2 + nd), 0, 2 + nd)
     cols = _materialize(xp, view.transpose(perm),
                         (g.groups, c // g.groups * math.prod(k), n * length))
+    if temp:
+        workspace.give(x)
     return cols, (osz[0], *sp[1:])
 
 

@@ -24,6 +24,7 @@ from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply, needs_grad, xp_of
 from ._conv import _taps, scatter_taps, windows
+from ._max_pool_axes import AxisMax, all_finite, masked_, winner
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
@@ -93,12 +94,6 @@ def _pool_geometry(op, input, nd, kernel_size, stride, padding, dilation, ceil_m
     return k, s, p, d, tuple(osz)
 
 
-def _tap_slice(tap, dil, osz, stride):
-    return (slice(None), slice(None)) + tuple(
-        slice(t * d, t * d + (o - 1) * s + 1, s)
-        for t, d, o, s in zip(tap, dil, osz, stride, strict=True))
-
-
 def _scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
     """Sum ``parts(i)`` (N, C, *osz) into the window positions of an (N, C, *size) image."""
     return scatter_taps(xp, lambda i, tap: parts(i), shape, size, lo, k, stride, dil, osz,
@@ -107,24 +102,33 @@ def _scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
 
 # ---------------------------------------------------------------------- max pooling
 class MaxPool(Node):
-    """Windowed max; remembers the winning tap of every window."""
+    """Windowed max; remembers the winning tap of every window.
+
+    Windows that tile the input (kernel = stride) are laid out tap by tap in one copy
+    (``self.arg``: the winning tap); any other window is reduced one axis at a time
+    (:class:`._max_pool_axes.AxisMax` in ``self.axes``).
+    """
 
     def forward(self, xp, x, lo, osz, k, stride, dil, need_arg=True):
         self.geom = (x.shape[2:], lo, osz, k, stride, dil)
-        floating = x.dtype.kind == "f"
+        self.arg = self.axes = None
         if need_arg and _tiled(self.geom):
-            # windows that tile the input: one copy lays tap i of every window out as a
-            # contiguous plane, faster to compare than strided views (without arg, not needed)
+            # one copy lays tap i of every window out as a contiguous plane, faster to compare
+            # than strided views
             views = list(_tiles(xp, x, osz, k))
-        else:
-            fill = -xp.inf if floating else np.iinfo(x.dtype).min
-            win = windows(xp, x, lo, osz, k, stride, dil, fill)
-            views = [win[(slice(None), slice(None)) + tap] for tap in _taps(k)]
-        best = views[0].copy()
-        for v in views[1:]:
-            xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool does
-        self.arg = _first_max(xp, views, best, floating) if need_arg else None
-        return best
+            best = views[0].copy()
+            for v in views[1:]:
+                xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool
+            self.arg = winner(xp, views, best, x.dtype.kind == "f")
+            return best
+        axes = AxisMax(xp, x, lo, osz, k, stride, dil, need_arg)
+        if need_arg:
+            self.axes = axes
+        return axes.out
+
+    def tap_index(self, xp):
+        """The winning tap of every window (row-major over the window)."""
+        return self.arg if self.axes is None else self.axes.tap_index(xp)
 
     def flat_indices(self, xp):
         """PyTorch's indices: the flat position of each maximum within its input plane."""
@@ -137,35 +141,22 @@ class MaxPool(Node):
             base = base + ((xp.arange(o, dtype=np.int64) * s - l_) * m).reshape(shape)
         off = xp.asarray([sum(t * d * m for t, d, m in zip(tap, dil, mult, strict=True))
                           for tap in _taps(k)], dtype=np.int64)
-        return base + off[self.arg]
+        return base + off[self.tap_index(xp)]
+
+    def route(self, xp, gy):
+        """Adjoint of the forward in ``x``: each window's gradient to its maximum."""
+        if self.axes is not None:
+            return self.axes.route(xp, gy)
+        return _untile_max(xp, gy, self.arg, self.geom)
 
     def _release_extra(self) -> None:
-        self.arg = None
+        self.arg = self.axes = None
 
     def backward(self, gy):
         return (_max_pool_scatter(gy, self),)
 
     def fast(self, gy):
-        return (_max_scatter_fwd(xp_of(gy), gy, self.arg, self.geom),)
-
-
-def _first_max(xp, views, best, floating):
-    """Index of the tap holding each window's maximum (PyTorch's choice among ties)."""
-    arg = xp.zeros(best.shape, dtype=np.uint8 if len(views) < 256 else np.int64)
-    if floating and bool(xp.isnan(best).any()):
-        # NOTE: PyTorch scans with (val > max || isnan(val)): with NaNs the last NaN wins
-        cur = views[0].copy()
-        for i, v in enumerate(views[1:], 1):
-            upd = (v > cur) | xp.isnan(v)
-            xp.copyto(cur, v, where=upd)
-            xp.copyto(arg, i, where=upd)
-        return arg
-    # the first maximum wins ties: its index is the number of taps before the first equal one
-    found = views[0] == best
-    for v in views[1:]:
-        xp.add(arg, ~found, out=arg, casting="unsafe")
-        found |= v == best
-    return arg
+        return (self.route(xp_of(gy), gy),)
 
 
 def _tiled(geom) -> bool:
@@ -191,8 +182,9 @@ def _untile_max(xp, gy, arg, geom):
     size, _, osz, k, _, _ = geom
     nd = len(k)
     full = xp.empty((math.prod(k),) + gy.shape, dtype=gy.dtype)
+    finite = all_finite(xp, gy)
     for i in range(full.shape[0]):
-        xp.multiply(gy, arg == i, out=full[i])
+        masked_(xp, gy, arg == i, finite, out=full[i])
     full = full.reshape(tuple(k) + gy.shape)
     perm = (nd, nd + 1) + tuple(v for i in range(nd) for v in (nd + 2 + i, i))
     tiled = tuple(o * kk for o, kk in zip(osz, k, strict=True))
@@ -204,24 +196,15 @@ def _untile_max(xp, gy, arg, geom):
     return out
 
 
-def _max_scatter_fwd(xp, gy, arg, geom):
-    if _tiled(geom):
-        return _untile_max(xp, gy, arg, geom)
-    size, lo, osz, k, stride, dil = geom
-    zero = xp.zeros((), dtype=gy.dtype)
-    return _scatter_taps(xp, lambda i: xp.where(arg == i, gy, zero), gy.shape[:2], size, lo,
-                         k, stride, dil, osz, gy.dtype)
-
-
 class MaxPoolScatter(Node):
     """Backward of :class:`MaxPool`: route each gradient to its window's maximum."""
 
     def name(self) -> str:
         return "MaxPoolBackwardBackward0"
 
-    def forward(self, xp, gy, arg, geom, idx):
+    def forward(self, xp, gy, pool, idx):
         self.idx = idx
-        return _max_scatter_fwd(xp, gy, arg, geom)
+        return pool.route(xp, gy)
 
     def backward(self, ggx):
         n, c = ggx.shape[:2]
@@ -231,7 +214,7 @@ class MaxPoolScatter(Node):
 
 def _max_pool_scatter(gy, pool):
     xp = xp_of(gy._data)
-    return apply(MaxPoolScatter(), (gy,), gy._data, pool.arg, pool.geom, pool.flat_indices(xp))
+    return apply(MaxPoolScatter(), (gy,), gy._data, pool, pool.flat_indices(xp))
 
 
 def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
@@ -247,7 +230,7 @@ def _max_pool(op, nd, input, kernel_size, stride, padding, dilation, ceil_mode,
             return out.squeeze(0), idx.squeeze(0)
         return out, idx
     if out.grad_fn is not node:
-        node.arg = None
+        node._release_extra()
     return out.squeeze(0) if unbatched else out
 
 
