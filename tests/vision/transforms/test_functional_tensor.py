@@ -244,6 +244,27 @@ def test_normalize_per_channel_and_no_mutation():
     assert F.normalize(y, [0.5] * 3, [0.5] * 3, inplace=True) is y
 
 
+def test_normalize_outside_and_inside_a_graph_agree():
+    # outside a graph normalize runs as numpy passes; with a graph as ember ops
+    rng = np.random.default_rng(4)
+    x = rng.random((2, 3, 5, 4)).astype(np.float32)
+    mean, std = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
+    ref = (x.astype(np.float64) - np.array(mean)[:, None, None]) / np.array(std)[:, None, None]
+    plain = F.normalize(t(x), mean, std)
+    xg = t(x).requires_grad_()
+    graph = F.normalize(xg, mean, std)
+    assert plain.dtype == graph.dtype == ember.float32 and not plain.requires_grad
+    assert_close(plain, t(ref.astype(np.float32)), atol=1e-6, rtol=1e-6)
+    assert np.array_equal(plain.numpy(), graph.detach().numpy())
+    graph.sum().backward()
+    assert_close(xg.grad, t(np.broadcast_to(1 / np.array(std, np.float32)[:, None, None],
+                                            x.shape).copy()))
+    with ember.no_grad():
+        assert not F.normalize(xg, mean, std).requires_grad
+    with pytest.raises(RuntimeError, match="size of tensor"):  # does not broadcast
+        F.normalize(t(x), [0.5] * 4, [0.5] * 4)
+
+
 def test_normalize_errors():
     with pytest.raises(TypeError, match="float tensor"):
         F.normalize(t(U8), [0.5] * 3, [0.5] * 3)

@@ -6,6 +6,8 @@ back to the input dtype (integer images are truncated, not rounded, as torchvisi
 
 from __future__ import annotations
 
+import numpy as np
+
 import ember
 import ember.nn.functional as F
 
@@ -78,6 +80,11 @@ def normalize(tensor, mean, std, inplace: bool = False):
     if tensor.ndim < 3:
         raise ValueError("Expected tensor to be a tensor image of size (..., C, H, W). Got "
                          f"tensor.size() = {tuple(tensor.shape)}")
+    if (not inplace and tensor.device.type == "cpu" and tensor.dtype in _NUMPY_FLOATS
+            and not (tensor.requires_grad and ember.is_grad_enabled())):
+        out = _normalize_array(tensor, mean, std)
+        if out is not None:
+            return out
     mean = ember.as_tensor(mean, dtype=tensor.dtype, device=tensor.device)
     std = ember.as_tensor(std, dtype=tensor.dtype, device=tensor.device)
     if bool((std == 0).any()):
@@ -91,6 +98,37 @@ def normalize(tensor, mean, std, inplace: bool = False):
         return tensor.sub_(mean).div_(std)
     # NOTE: out-of-place subtraction replaces clone + sub_ (one pass over memory fewer)
     return (tensor - mean).div_(std)
+
+
+_NUMPY_FLOATS = (ember.float32, ember.float64)
+
+
+def _normalize_array(tensor, mean, std):
+    """:func:`normalize` out of place on a CPU tensor outside any graph, as two numpy passes
+    (a data-loading hot path: ember's op dispatch costs more than the arithmetic here); None
+    for statistics that are not plain numbers or that do not broadcast (the tensor path
+    raises PyTorch's errors for those)."""
+    if isinstance(mean, ember.Tensor) or isinstance(std, ember.Tensor):
+        return None
+    arr = tensor.detach().numpy()
+    try:
+        mean, std = (np.asarray(v, dtype=arr.dtype) for v in (mean, std))
+    except (TypeError, ValueError):
+        return None
+    if mean.ndim == 1:
+        mean = mean.reshape(-1, 1, 1)
+    if std.ndim == 1:
+        std = std.reshape(-1, 1, 1)
+    try:
+        np.broadcast_shapes(arr.shape, mean.shape, std.shape)
+    except ValueError:
+        return None
+    if bool((std == 0).any()):
+        raise ValueError(f"std evaluated to zero after conversion to {tensor.dtype}, leading to "
+                         f"division by zero.")
+    out = np.subtract(arr, mean)
+    np.divide(out, std, out=out)
+    return ember.from_numpy(out)
 
 
 def rgb_to_grayscale(img, num_output_channels: int = 1):
