@@ -99,13 +99,19 @@ def write_inplace(self, r: Tensor, op: str) -> Tensor:
     return self
 
 
-def inplace(fn, op: str):
-    """The in-place method for out-of-place op ``fn``: ``self.op_(*args)``."""
+def inplace(fn, op: str, reads_input_later: bool = True):
+    """The in-place method for out-of-place op ``fn``: ``self.op_(*args)``.
+
+    Under autograd ``fn`` runs on a snapshot of ``self`` holding its place in the graph; the
+    snapshot is a copy unless ``reads_input_later`` is False (the op's backward uses only its
+    output, e.g. ``relu``), when it shares ``self``'s memory: nothing reads it after ``fn``.
+    """
     def method(self, *args, **kwargs):
         if _state.enabled and (self._rg or any(isinstance(a, Tensor) and a._rg for a in args)
                                or any(isinstance(v, Tensor) and v._rg for v in kwargs.values())):
             _check_leaf(self, op)
-            snap = Tensor._make(self._data.copy(), self._rg, self.grad_fn, self._output_nr)
+            data = self._data.copy() if reads_input_later else self._data
+            snap = Tensor._make(data, self._rg, self.grad_fn, self._output_nr)
             if self.grad_fn is None and self._rg is False:
                 snap._vc = [0]
             r = fn(snap, *args, **kwargs)
@@ -304,7 +310,9 @@ def _build_table():
                  "trunc", "fix", "frac", "reciprocal", "relu", "nan_to_num", "deg2rad",
                  "rad2deg", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh",
                  "negative", "absolute", "logical_not", "bitwise_not", "conj_physical"):
-        table[name + "_"] = inplace(getattr(unary, name), name + "_")
+        node = getattr(unary, name.capitalize(), None)  # the op's node class, where named so
+        table[name + "_"] = inplace(getattr(unary, name), name + "_",
+                                    getattr(node, "saves_input", True))
     table["polygamma_"] = inplace(lambda s, n: unary.polygamma(n, s), "polygamma_")
     for name in ("add", "sub", "mul", "div", "true_divide", "floor_divide", "remainder", "fmod",
                  "pow", "atan2", "arctan2", "hypot", "logaddexp", "xlogy", "copysign",
