@@ -35,6 +35,7 @@ from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply
 from . import _workspace as workspace
+from ._windows import _window_pads, _window_view, as_strided, col2im, pad_temp
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -44,96 +45,6 @@ Geom = namedtuple("Geom", "lo stride dil groups")
 
 
 # ---------------------------------------------------------------------- array kernels
-def as_strided(xp, a, shape, strides):
-    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
-
-
-def _window_pads(x, lo, osz, k, stride, dil) -> list:
-    """``[(before, after), ...]`` per spatial dim: ``lo`` before, and after only as far as the
-    last window reaches."""
-    return [(lo_, max(0, (o - 1) * s + d * (kk - 1) + 1 - n - lo_))
-            for o, s, d, kk, n, lo_ in zip(osz, stride, dil, k, x.shape[2:], lo, strict=True)]
-
-
-def pad_temp(xp, x, pads, fill=0):
-    """``(padded, temp)``: ``x`` (N, C, *S) padded by ``pads`` ``[(before, after), ...]`` per
-    spatial dim with ``fill`` (``x`` itself when there is nothing to pad). On the CPU the padded
-    copy is a workspace buffer (``temp`` True) that the caller hands back with
-    ``workspace.give`` once nothing reads it."""
-    if not any(v for pair in pads for v in pair):
-        return x, False
-    if xp is not np:
-        return xp.pad(x, [(0, 0), (0, 0)] + list(pads), constant_values=fill), False
-    spatial = x.shape[2:]
-    out = workspace.take(x.shape[:2] + tuple(a + n + b for (a, b), n in
-                                             zip(pads, spatial, strict=True)), x.dtype)
-    for i, ((a, b), n) in enumerate(zip(pads, spatial, strict=True)):
-        pre = (slice(None),) * (2 + i)
-        if a:
-            out[pre + (slice(0, a),)] = fill
-        if b:
-            out[pre + (slice(a + n, None),)] = fill
-    out[(slice(None), slice(None)) + tuple(slice(a, a + n) for (a, _), n in
-                                           zip(pads, spatial, strict=True))] = x
-    return out, True
-
-
-def windows(xp, x, lo, osz, k, stride, dil, fill=0):
-    """View ``(N, C, *k, *osz)`` of ``x`` (N, C, *S) padded by ``lo`` before each dim.
-
-    Pads after each dim only as far as the last window reaches (``fill`` values).
-    """
-    pads = _window_pads(x, lo, osz, k, stride, dil)
-    if any(v for pair in pads for v in pair):
-        x = xp.pad(x, [(0, 0), (0, 0)] + pads, constant_values=fill)
-    return _window_view(xp, x, osz, k, stride, dil)
-
-
-def _window_view(xp, x, osz, k, stride, dil):
-    """The ``(N, C, *k, *osz)`` windows of an already padded ``x``."""
-    st = x.strides
-    sp = st[2:]
-    return as_strided(xp, x, x.shape[:2] + tuple(k) + tuple(osz),
-                      st[:2] + tuple(a * d for a, d in zip(sp, dil, strict=True))
-                      + tuple(a * s for a, s in zip(sp, stride, strict=True)))
-
-
-def col2im(xp, cols, size, lo, stride, dil, out_dtype):
-    """Adjoint of :func:`windows`: sum ``cols`` (C, *k, N, *osz) into an (N, C, *size) image.
-
-    One strided slice-add per kernel tap (the loop is over taps only).
-    """
-    nd = len(size)
-    c = cols.shape[0]
-    k = cols.shape[1:1 + nd]
-    n = cols.shape[1 + nd]
-    osz = cols.shape[2 + nd:]
-    full = [max((o - 1) * s + d * (kk - 1) + 1, l_ + sz)
-            for o, s, d, kk, l_, sz in zip(osz, stride, dil, k, lo, size, strict=True)]
-    buf = xp.zeros((n, c, *full), dtype=out_dtype)
-    bt = buf.swapaxes(0, 1)  # (C, N, *full) view
-    disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dil, k, strict=True))
-    for tap in _taps(k):
-        key = (slice(None), slice(None)) + tuple(
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap, dil, osz, stride, strict=True))
-        if disjoint:  # every position gets at most one value: no read-modify-write
-            bt[key] = cols[(slice(None),) + tap]
-        else:
-            bt[key] += cols[(slice(None),) + tap]
-    crop = (slice(None), slice(None)) + tuple(
-        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
-    out = buf[crop]
-    return out if out.shape == buf.shape else xp.ascontiguousarray(out)
-
-
-def _taps(k):
-    taps = [()]
-    for kk in k:
-        taps = [t + (i,) for t in taps for i in range(kk)]
-    return taps
-
-
 def _pointwise(g: Geom, k) -> bool:
     return (all(kk == 1 for kk in k) and not any(g.lo)
             and all(s == 1 for s in g.stride))
@@ -216,31 +127,6 @@ def _columns(xp, x, g: Geom, osz, k):
 def _crop(osz):
     """Index of the ``osz`` corner of a ``(N, C, *wide)`` array."""
     return (slice(None), slice(None), slice(None)) + tuple(slice(0, o) for o in osz[1:])
-
-
-def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
-    """Sum ``parts(i, tap)`` (N, C, *osz) into the window positions of an (N, C, *size) image.
-
-    The adjoint of reading tap ``tap`` of every window; one strided slice-add per tap.
-    """
-    full = [max((o - 1) * s + d * (kk - 1) + 1, l_ + sz)
-            for o, s, d, kk, l_, sz in zip(osz, stride, dil, k, lo, size, strict=True)]
-    buf = xp.zeros((*shape, *full), dtype=dtype)
-    # windows that neither overlap nor repeat a position: each slot gets one value, so plain
-    # assignment (no read-modify-write) is enough
-    disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dil, k, strict=True))
-    for i, tap in enumerate(_taps(k)):
-        key = (slice(None), slice(None)) + tuple(
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap, dil, osz, stride, strict=True))
-        if disjoint:
-            buf[key] = parts(i, tap)
-        else:
-            buf[key] += parts(i, tap)
-    crop = (slice(None), slice(None)) + tuple(
-        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
-    out = buf[crop]
-    return out if out.shape == buf.shape else xp.ascontiguousarray(out)
 
 
 # below this many output positions per sample, one GEMM over the whole batch plus a

@@ -28,7 +28,7 @@ import math
 import numpy as np
 
 from . import _workspace as workspace
-from ._conv import _window_pads, pad_temp
+from ._windows import _window_pads, pad_temp
 
 __all__: list[str] = []
 

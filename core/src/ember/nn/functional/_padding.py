@@ -19,7 +19,7 @@ import math
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply, xp_of
-from ._conv import col2im, windows
+from ._windows import col2im, windows
 
 __all__ = ["pad", "unfold", "fold", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle"]
 

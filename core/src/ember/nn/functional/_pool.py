@@ -23,8 +23,8 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply, needs_grad, xp_of
-from ._conv import _taps, scatter_taps, windows
 from ._max_pool_axes import AxisMax, all_finite, masked_, winner
+from ._windows import _taps, scatter_taps, windows
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "avg_pool1d", "avg_pool2d",
