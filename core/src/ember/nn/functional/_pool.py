@@ -23,7 +23,7 @@ import numpy as np
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply, needs_grad, xp_of
-from ._max_pool_axes import AxisMax, all_finite, masked_, winner
+from ._max_pool_axes import AxisMax, all_finite, masked, winner
 from ._windows import _taps, scatter_taps, windows
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
@@ -184,7 +184,7 @@ def _untile_max(xp, gy, arg, geom):
     full = xp.empty((math.prod(k),) + gy.shape, dtype=gy.dtype)
     finite = all_finite(xp, gy)
     for i in range(full.shape[0]):
-        masked_(xp, gy, arg == i, finite, out=full[i])
+        masked(xp, gy, arg == i, finite, out=full[i])
     full = full.reshape(tuple(k) + gy.shape)
     perm = (nd, nd + 1) + tuple(v for i in range(nd) for v in (nd + 2 + i, i))
     tiled = tuple(o * kk for o, kk in zip(osz, k, strict=True))
