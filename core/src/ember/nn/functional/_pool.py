@@ -178,22 +178,18 @@ def _tiles(xp, x, osz, k):
 
 
 def _untile_max(xp, gy, arg, geom):
-    """Adjoint of the tiled max: ``gy`` routed to each window's ``arg`` tap."""
+    """Adjoint of the tiled max: ``gy`` routed to each window's ``arg`` tap, written tap by
+    tap into the strided positions of that tap (a border that no window covers gets 0)."""
     size, _, osz, k, _, _ = geom
-    nd = len(k)
-    full = xp.empty((math.prod(k),) + gy.shape, dtype=gy.dtype)
+    shape = gy.shape[:2] + tuple(size)
+    covered = all(o * kk == n for o, kk, n in zip(osz, k, size, strict=True))
+    gx = xp.empty(shape, dtype=gy.dtype) if covered else xp.zeros(shape, dtype=gy.dtype)
     finite = all_finite(xp, gy)
-    for i in range(full.shape[0]):
-        masked(xp, gy, arg == i, finite, out=full[i])
-    full = full.reshape(tuple(k) + gy.shape)
-    perm = (nd, nd + 1) + tuple(v for i in range(nd) for v in (nd + 2 + i, i))
-    tiled = tuple(o * kk for o, kk in zip(osz, k, strict=True))
-    gx = full.transpose(perm).reshape(gy.shape[:2] + tiled)
-    if gx.shape[2:] == tuple(size):
-        return gx
-    out = xp.zeros(gy.shape[:2] + tuple(size), dtype=gy.dtype)
-    out[(slice(None), slice(None)) + tuple(slice(0, n) for n in gx.shape[2:])] = gx
-    return out
+    for i, tap in enumerate(_taps(k)):
+        key = (slice(None), slice(None)) + tuple(
+            slice(t, t + o * kk, kk) for t, o, kk in zip(tap, osz, k, strict=True))
+        masked(xp, gy, arg == i, finite, out=gx[key])
+    return gx
 
 
 class MaxPoolScatter(Node):
