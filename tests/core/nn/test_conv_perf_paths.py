@@ -18,6 +18,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
+from ember import _host_buffers as workspace
 from ember.autograd import gradcheck, gradgradcheck
 from ember.testing import assert_close
 
@@ -195,3 +196,39 @@ def test_float32_conv_keeps_float32_with_bias(device):
     y.sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == ember.float32
     assert_close(b.grad, ember.full((4,), 2.0 * 33 * 33, device=device))
+
+
+@pytest.mark.parametrize("n,c,o,size,kw", [
+    (1, 4, 6, (9, 9), dict(padding=1)),                          # one sample, small image
+    (1, 4, 6, (20, 20), dict(stride=2, padding=1)),              # one sample, one GEMM
+    (2, 4, 6, (40, 40), dict(padding=1)),                        # per-sample GEMMs, wide grid
+    (2, 4, 6, (12, 10), dict(padding=(1, 0), stride=1)),         # (3, 1): wide grid = output
+    (2, 4, 6, (40, 30), dict(padding=(1, 0), stride=1)),         # the same, per-sample GEMMs
+    (3, 8, 8, (11, 11), dict(stride=2, padding=1, groups=8)),    # depthwise, strided scatter
+    (2, 4, 8, (12, 12), dict(padding=1)),                        # stride-1 col2im scatter
+])
+def test_results_never_share_scratch_buffers(n, c, o, size, kw, monkeypatch):
+    # temporaries (wide-grid products, padded sums, column products) go back to a workspace
+    # cache that the next call reuses: no result may live in one of them (every buffer is
+    # cached here, not only those over 1 MB)
+    monkeypatch.setattr(workspace, "_MIN_BYTES", 1)
+    rng = np.random.default_rng(11)
+    kh = 1 if kw.get("padding") == (1, 0) else 3
+    groups = kw.get("groups", 1)
+    w = ember.tensor(rng.standard_normal((o, c // groups, 3, kh)).astype(np.float32),
+                     requires_grad=True)
+    outs = []
+    for _ in range(2):
+        x = ember.tensor(rng.standard_normal((n, c, *size)).astype(np.float32) * 3,
+                         requires_grad=True)
+        y = F.conv2d(x, w, **kw)
+        y.backward(ember.ones_like(y) * float(rng.standard_normal()))
+        outs.append((y, x.grad))
+    held = [(y.detach().numpy().copy(), g.numpy().copy()) for y, g in outs]
+    for _ in range(2):  # more calls of every shape: the cache hands its buffers out again
+        x = ember.tensor(rng.standard_normal((n, c, *size)).astype(np.float32),
+                         requires_grad=True)
+        F.conv2d(x, w, **kw).sum().backward()
+    for (y, g), (y0, g0) in zip(outs, held, strict=True):
+        np.testing.assert_array_equal(y.detach().numpy(), y0)
+        np.testing.assert_array_equal(g.numpy(), g0)

@@ -31,10 +31,10 @@ from collections import namedtuple
 
 import numpy as np
 
+from ... import _host_buffers as workspace
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply
-from . import _workspace as workspace
 from ._windows import _window_pads, _window_view, as_strided, col2im, pad_temp
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -134,16 +134,23 @@ def _crop(osz):
 _PER_SAMPLE_MIN = 1024
 
 
-def _gemm_nop(xp, wm, cols, n, osz):
-    """``wm (g, Og, CgK) @ cols (g, CgK, N * P)`` laid out as ``(N, g * Og, *osz)``."""
+def _gemm_nop(xp, wm, cols, n, osz, temp: bool = False):
+    """``wm (g, Og, CgK) @ cols (g, CgK, N * P)`` laid out as ``(N, g * Og, *osz)``; with
+    ``temp`` in a workspace scratch buffer that the caller gives back."""
     ng, og, _ = wm.shape
     p = math.prod(osz)
+    dtype = np.result_type(wm.dtype, cols.dtype)
     if p >= _PER_SAMPLE_MIN:
         # per-sample GEMMs on strided views of the columns write (N, O, P) directly
         c4 = cols.reshape(ng, -1, n, p).transpose(2, 0, 1, 3)  # (N, g, CgK, P) view
-        return xp.matmul(wm, c4).reshape(n, ng * og, *osz)
-    y = (wm @ cols).reshape(ng * og, n, *osz)
-    return xp.ascontiguousarray(y.swapaxes(0, 1))
+        out = workspace.scratch(xp, (n, ng, og, p), dtype) if temp else None
+        return xp.matmul(wm, c4, out=out).reshape(n, ng * og, *osz)
+    if n == 1 or ng * og == 1:  # the (O, N) and (N, O) orders coincide: no transpose
+        return xp.matmul(wm, cols).reshape(n, ng * og, *osz)
+    prod = xp.matmul(wm, cols, out=workspace.scratch(xp, (ng, og, cols.shape[2]), dtype))
+    y = xp.ascontiguousarray(prod.reshape(ng * og, n, *osz).swapaxes(0, 1))  # a copy
+    workspace.give(prod)
+    return y
 
 
 def _as_conv(g: Geom, k) -> bool:
@@ -167,10 +174,12 @@ def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
     else:
         cols = _columns(xp, x, g, osz, k)
         wm = w.reshape(g.groups, o // g.groups, -1)
-        if cols[1] is None:
+        if cols[1] is None or tuple(cols[1]) == tuple(osz):
             y = _gemm_nop(xp, wm, cols[0], n, osz)
-        else:
-            y = xp.ascontiguousarray(_gemm_nop(xp, wm, cols[0], n, cols[1])[_crop(osz)])
+        else:  # the product on the wide grid is cropped into the result (a copy)
+            wide = _gemm_nop(xp, wm, cols[0], n, cols[1], temp=True)
+            y = xp.ascontiguousarray(wide[_crop(osz)])
+            workspace.give(wide)
     if b is not None:
         y += b.reshape((1, o) + (1,) * nd)
     return y, cols
@@ -208,9 +217,12 @@ def conv_t_fwd(xp, y, w, b, g: Geom, size):
     else:
         wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg*K, Og)
         ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
+        buf = workspace.scratch(xp, (g.groups, wm.shape[1], ym.shape[2]),
+                                np.result_type(wm.dtype, ym.dtype))
         # an inner dimension of 1 (depthwise) is an outer product: broadcasting beats BLAS
-        cols = (wm * ym if og == 1 else wm @ ym).reshape(c, *k, n, *osz)
-        x = col2im(xp, cols, size, g.lo, g.stride, g.dil, y.dtype)
+        (xp.multiply if og == 1 else xp.matmul)(wm, ym, out=buf)
+        x = col2im(xp, buf.reshape(c, *k, n, *osz), size, g.lo, g.stride, g.dil, y.dtype)
+        workspace.give(buf)
     if b is not None:
         x += b.reshape((1, c) + (1,) * nd)
     return x
@@ -228,11 +240,13 @@ def conv_w_fwd(xp, x, y, g: Geom, k, cols=None):
     if wide is None:
         ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
     else:  # y on the wide grid of the columns, zero at the junk positions
-        yw = xp.zeros((g.groups, og, n, *wide), dtype=y.dtype)
+        yw = workspace.scratch(xp, (g.groups, og, n, *wide), y.dtype, zero=True)
         yw[(slice(None),) + _crop(osz)] = y.reshape(n, g.groups, og, *osz).transpose(
             1, 2, 0, *range(3, 3 + len(osz)))
         ym = yw.reshape(g.groups, og, -1)
     gw = (ym @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
+    if wide is not None:
+        workspace.give(yw)
     if own:
         _release((cols, wide))
     return gw

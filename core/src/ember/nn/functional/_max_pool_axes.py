@@ -27,7 +27,7 @@ import math
 
 import numpy as np
 
-from . import _workspace as workspace
+from ... import _host_buffers as workspace
 from ._windows import _window_pads, pad_temp
 
 __all__: list[str] = []

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import _workspace as workspace
+from ... import _host_buffers as workspace
 
 __all__: list[str] = []
 
@@ -87,7 +87,11 @@ def col2im(xp, cols, size, lo, stride, dil, out_dtype):
     osz = cols.shape[2 + nd:]
     full = [max((o - 1) * s + d * (kk - 1) + 1, l_ + sz)
             for o, s, d, kk, l_, sz in zip(osz, stride, dil, k, lo, size, strict=True)]
-    buf = xp.zeros((n, c, *full), dtype=out_dtype)
+    crop = (slice(None), slice(None)) + tuple(
+        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
+    cropped = tuple(full) != tuple(size)  # the sum is a padded scratch, cropped at the end
+    buf = (workspace.scratch(xp, (n, c, *full), out_dtype, zero=True) if cropped
+           else xp.zeros((n, c, *full), dtype=out_dtype))
     bt = buf.swapaxes(0, 1)  # (C, N, *full) view
     disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dil, k, strict=True))
     for tap in _taps(k):
@@ -98,10 +102,11 @@ def col2im(xp, cols, size, lo, stride, dil, out_dtype):
             bt[key] = cols[(slice(None),) + tap]
         else:
             bt[key] += cols[(slice(None),) + tap]
-    crop = (slice(None), slice(None)) + tuple(
-        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
-    out = buf[crop]
-    return out if out.shape == buf.shape else xp.ascontiguousarray(out)
+    if not cropped:
+        return buf
+    out = xp.ascontiguousarray(buf[crop])
+    workspace.give(buf)
+    return out
 
 
 def _taps(k):

@@ -1,4 +1,5 @@
-"""The CPU workspace cache of convolution columns: reuse, limits, and no stale reads."""
+"""The CPU buffer cache (convolution columns and other large temporaries): reuse, limits, and
+no stale reads."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 import ember
 import ember.nn.functional as F
-from ember.nn.functional import _workspace as ws
+from ember import _host_buffers as ws
 
 
 @pytest.fixture(autouse=True)

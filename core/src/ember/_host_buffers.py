@@ -1,4 +1,4 @@
-"""Large CPU scratch buffers (convolution columns) kept for reuse across training steps.
+"""Large CPU buffers (convolution columns, padded copies, other temporaries) kept for reuse.
 
 A training step allocates the same large temporaries every time. Large blocks from ``malloc``
 go back to the kernel when freed, and fresh memory has to be faulted in again: numpy asks for
@@ -16,7 +16,7 @@ import threading
 
 import numpy as np
 
-__all__ = ["take", "give", "clear", "cached_bytes"]
+__all__ = ["take", "give", "scratch", "clear", "cached_bytes"]
 
 _MIN_BYTES = 1 << 20      # smaller buffers come and go cheaply through malloc's own lists
 _MAX_CACHED = 2 << 30     # bytes kept at most
@@ -39,6 +39,18 @@ def take(shape, dtype) -> np.ndarray:
     if raw is None:
         raw = np.empty(max(nbytes, 1), dtype=np.uint8)
     return np.ndarray(shape, dtype=dtype, buffer=raw)
+
+
+def scratch(xp, shape, dtype, zero: bool = False):
+    """A temporary array for array module ``xp``: on numpy from :func:`take` (the caller hands
+    it back with :func:`give`), on any other module a fresh one (``give`` ignores it). Zeroed
+    when ``zero``."""
+    if xp is np:
+        out = take(shape, dtype)
+        if zero:
+            out.fill(0)
+        return out
+    return (xp.zeros if zero else xp.empty)(shape, dtype=dtype)
 
 
 def give(arr) -> None:
