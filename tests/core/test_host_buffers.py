@@ -72,3 +72,97 @@ def test_columns_come_back_after_backward_and_retained_graphs_keep_theirs():
             np.testing.assert_array_equal(got.numpy(), first)
             np.testing.assert_allclose(first, ref, rtol=1e-3, atol=1e-2)
         assert ws.cached_bytes() > 0
+
+
+def _ptr(a):
+    return a.__array_interface__["data"][0]
+
+
+def test_results_return_when_the_last_view_dies_and_are_reused():
+    a = ws.empty((512, 1024), np.float32)  # 2 MiB
+    a[...] = 7.0
+    ptr = _ptr(a)
+    views = [a[3:5].T, a.reshape(-1)[::3], a.view(np.int32), np.asarray(a)[None]]
+    del a
+    b = ws.empty((512, 1024), np.float32)  # the memory is still in use: a new block
+    assert _ptr(b) != ptr and ws.cached_bytes() == 0
+    b[...] = -1.0
+    for v in views:  # nothing overwrote the first block
+        assert (v.view(np.float32) if v.dtype == np.int32 else v).min() == 7.0
+    del v
+    views.pop()
+    assert ws.cached_bytes() == 0
+    views.clear()  # the last views go: the block is cached ...
+    assert ws.cached_bytes() == 2 << 20
+    c = ws.empty((1024, 512), np.float32)  # ... and handed out again
+    assert _ptr(c) == ptr and ws.cached_bytes() == 0
+    small = ws.empty((10,), np.float64)  # under 1 MiB: plain numpy memory
+    assert small.base is None and small.flags.owndata
+
+
+def test_results_survive_copies_pickles_and_tensor_round_trips():
+    import pickle
+    a = ws.empty((1 << 18,), np.float64)
+    a[:] = np.arange(a.size)
+    t = ember.from_numpy(a)
+    back = pickle.loads(pickle.dumps(t))
+    arr = t.numpy()
+    del a, t
+    assert ws.cached_bytes() == 0  # ``arr`` still holds the memory
+    fresh = ws.empty((1 << 18,), np.float64)
+    fresh[:] = -1
+    np.testing.assert_array_equal(arr, np.arange(1 << 18))
+    np.testing.assert_array_equal(back.numpy(), np.arange(1 << 18))
+
+
+def test_results_from_many_threads_never_share_memory():
+    import threading
+    errors = []
+
+    def work(k):
+        for i in range(30):
+            a = ws.empty((1 << 18,), np.float32)
+            a.fill(k * 1000 + i)
+            b = a[::2]
+            other = ws.empty((1 << 18,), np.float32)
+            other.fill(-1)
+            if not (b == k * 1000 + i).all():
+                errors.append((k, i))
+            del a, b, other
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors and ws.cached_bytes() <= 8 * (1 << 20)
+
+
+def test_relu_batch_norm_max_pool_and_conv_results_stay_intact_across_steps():
+    # their results live in cached blocks: a second step must not disturb the first's
+    rng = np.random.default_rng(5)
+    net = ember.nn.Sequential(ember.nn.Conv2d(8, 16, 3, padding=1), ember.nn.BatchNorm2d(16),
+                              ember.nn.ReLU(), ember.nn.MaxPool2d(3, 2, 1))
+    x = ember.tensor(rng.standard_normal((8, 8, 48, 48)).astype(np.float32),
+                     requires_grad=True)
+    y1 = net(x)
+    y1.backward(ember.ones_like(y1))
+    held = (y1.detach().numpy().copy(), x.grad.numpy().copy())
+    for _ in range(2):
+        x2 = ember.tensor(rng.standard_normal((8, 8, 48, 48)).astype(np.float32),
+                          requires_grad=True)
+        y2 = net(x2)
+        y2.backward(ember.ones_like(y2) * 3)
+    np.testing.assert_array_equal(y1.detach().numpy(), held[0])
+    np.testing.assert_array_equal(x.grad.numpy(), held[1])
+    assert ws.cached_bytes() > 0
+
+
+def test_a_fresh_result_becomes_a_leaf_gradient_without_a_copy():
+    a = ws.empty((1 << 18,), np.float32)
+    assert ws.is_fresh(a) and not ws.is_fresh(a[1:]) and not ws.is_fresh(np.ones(3))
+    # max pool's input gradient is such a result: a leaf takes it over as its .grad
+    x = ember.tensor(np.random.default_rng(0).standard_normal((8, 16, 64, 64)).astype(
+        np.float32), requires_grad=True)
+    ember.nn.functional.max_pool2d(x, 3, 2, 1).sum().backward()
+    assert ws.is_fresh(x.grad.numpy())

@@ -312,3 +312,32 @@ def test_cuda_tensors_round_trip_and_map_location(tmp_path):
     ember.save({"y": ember.ones(3)}, tmp_path / "cpu.pt")
     y = ember.load(tmp_path / "cpu.pt", map_location="cuda")["y"]
     assert y.device.type == "cuda" and y.sum().item() == 3.0
+
+
+def test_loaded_tensors_reuse_freed_memory_but_never_live_memory(tmp_path):
+    # tensors over 1 MiB are read into cached host blocks: a second load must not touch the
+    # first one's tensors, and memory freed by a dropped state dict serves the next load
+    from ember import _host_buffers
+    _host_buffers.clear()
+    rng = np.random.default_rng(3)
+    sd = {f"w{i}": ember.tensor(rng.standard_normal((512, 300)).astype(np.float32))
+          for i in range(3)}
+    path = tmp_path / "big.pt"
+    ember.save(sd, path)
+    first = ember.load(path, weights_only=True)
+    view = first["w1"][::2]  # a view keeps its block alive on its own
+    second = ember.load(path, weights_only=True)
+    for k in sd:
+        second[k].mul_(-1)
+    del first
+    for k in sd:
+        np.testing.assert_array_equal(second[k].numpy(), -sd[k].numpy())
+    np.testing.assert_array_equal(view.numpy(), sd["w1"].numpy()[::2])
+    ptrs = {v.data_ptr() for v in second.values()}
+    del second
+    third = ember.load(path, weights_only=True)
+    assert ptrs & {v.data_ptr() for v in third.values()}  # freed blocks were reused
+    for k in sd:
+        np.testing.assert_array_equal(third[k].numpy(), sd[k].numpy())
+    np.testing.assert_array_equal(view.numpy(), sd["w1"].numpy()[::2])
+    _host_buffers.clear()

@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 
+from .. import _host_buffers
 from . import grad_mode
 from .node import AccumulateGrad, _anomaly, accumulator, edge
 
@@ -497,7 +498,8 @@ def _accumulate(t, g, create_graph, owned):
         else:
             arr = g._data
             # steal the array only when nothing else can see it (fresh, owning, writeable)
-            if arr.base is not None or id(arr) in owned or (
+            shared = arr.base is not None and not _host_buffers.is_fresh(arr)
+            if shared or id(arr) in owned or (
                     type(arr) is np.ndarray and not arr.flags.writeable):  # cupy: no flag
                 arr = arr.copy()
             owned.add(id(arr))

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from .. import _dtype as T
+from .. import _host_buffers
 from .._tensor import Tensor
 from ..autograd.node import Node
 from ._dispatch import _QUIET, _errvar, _state, record_one, xp_of
@@ -156,7 +157,7 @@ I1 = _op("I1", lambda xp, x: _S().i1(xp, x), lambda s, gy: gy * _i1_grad(s.x))
 Sigmoid = _op("Sigmoid", lambda xp, x: _sigmoid(xp, x),
               lambda s, gy: gy * (s.output * (1 - s.output)).conj(), False, True,
               fast=lambda s, g: (lambda y: (g * _conj_a(y * (1 - y)),))(s.out_array()))
-Relu = _op("Relu", lambda xp, x: xp.maximum(x, 0).astype(x.dtype, copy=False),
+Relu = _op("Relu", lambda xp, x: _relu(xp, x),
            lambda s, gy: gy * (s.output > 0), False, True,
            fast=lambda s, g: (g * (s.out_array() > 0),))
 Sinc = _op("Sinc", lambda xp, x: xp.sinc(x), lambda s, gy: gy * _sinc_grad(s.x))
@@ -164,6 +165,11 @@ Angle = _op("Angle", lambda xp, x: _angle(xp, x), lambda s, gy: gy * 0, saves_in
 Conj = _op("Conj", lambda xp, x: xp.conj(x), lambda s, gy: gy.conj(), saves_input=False)
 Real = _op("Real", lambda xp, x: xp.real(x), lambda s, gy: gy, saves_input=False)
 Imag = _op("Imag", lambda xp, x: xp.imag(x), lambda s, gy: gy * 1j, saves_input=False)
+
+
+def _relu(xp, x):
+    """``max(x, 0)`` in ``x``'s dtype, into a reusable host buffer on the CPU."""
+    return xp.maximum(x, x.dtype.type(0), out=_host_buffers.result(xp, x.shape, x.dtype))
 
 
 def _sigmoid(xp, x):

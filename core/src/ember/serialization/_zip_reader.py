@@ -17,6 +17,7 @@ import zipfile
 
 import numpy as np
 
+from .. import _host_buffers
 from ._location import restore
 from ._storage_types import storage_dtype, widen
 from ._unpickler import CheckpointUnpickler, CorruptCheckpointError, LoadedStorage, StorageType
@@ -140,7 +141,7 @@ def load_zip(f, where: str, map_location, weights_only: bool, use_mmap: bool, pa
             start = reader.data_offset(name)
             host = np.frombuffer(mapped, dtype=raw_dtype, count=numel, offset=start)
         else:
-            host = np.empty(numel, dtype=raw_dtype)
+            host = _host_buffers.empty((numel,), raw_dtype)  # reused across loads
             reader.read_into(name, host)
         if swap:
             host = host.byteswap().view(host.dtype.newbyteorder("="))

@@ -143,12 +143,13 @@ def _gemm_nop(xp, wm, cols, n, osz, temp: bool = False):
     if p >= _PER_SAMPLE_MIN:
         # per-sample GEMMs on strided views of the columns write (N, O, P) directly
         c4 = cols.reshape(ng, -1, n, p).transpose(2, 0, 1, 3)  # (N, g, CgK, P) view
-        out = workspace.scratch(xp, (n, ng, og, p), dtype) if temp else None
+        out = (workspace.scratch if temp else workspace.result)(xp, (n, ng, og, p), dtype)
         return xp.matmul(wm, c4, out=out).reshape(n, ng * og, *osz)
     if n == 1 or ng * og == 1:  # the (O, N) and (N, O) orders coincide: no transpose
-        return xp.matmul(wm, cols).reshape(n, ng * og, *osz)
+        out = workspace.result(xp, (ng, og, cols.shape[2]), dtype)
+        return xp.matmul(wm, cols, out=out).reshape(n, ng * og, *osz)
     prod = xp.matmul(wm, cols, out=workspace.scratch(xp, (ng, og, cols.shape[2]), dtype))
-    y = xp.ascontiguousarray(prod.reshape(ng * og, n, *osz).swapaxes(0, 1))  # a copy
+    y = workspace.copy(xp, prod.reshape(ng * og, n, *osz).swapaxes(0, 1))
     workspace.give(prod)
     return y
 
@@ -178,7 +179,7 @@ def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
             y = _gemm_nop(xp, wm, cols[0], n, osz)
         else:  # the product on the wide grid is cropped into the result (a copy)
             wide = _gemm_nop(xp, wm, cols[0], n, cols[1], temp=True)
-            y = xp.ascontiguousarray(wide[_crop(osz)])
+            y = workspace.copy(xp, wide[_crop(osz)])
             workspace.give(wide)
     if b is not None:
         y += b.reshape((1, o) + (1,) * nd)

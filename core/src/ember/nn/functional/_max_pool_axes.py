@@ -108,7 +108,7 @@ class AxisMax:
         for axis in reversed(range(len(k))):
             geo = (k[axis], stride[axis], dil[axis], osz[axis])
             views = _taps_along(cur, axis, *geo)
-            best = views[0].copy()
+            best = workspace.copy(xp, views[0])
             for v in views[1:]:
                 xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool
             arg = None
@@ -173,7 +173,8 @@ class AxisMax:
                 slice(self.lo[j], self.lo[j] + self.size[j]) for j in range(axis))]
             shape = g.shape[:2 + axis] + (self.size[axis],) + g.shape[3 + axis:]
             temp = xp is np and i < len(stages) - 1
-            gin = workspace.take(shape, gy.dtype) if temp else xp.empty(shape, dtype=gy.dtype)
+            gin = workspace.take(shape, gy.dtype) if temp else workspace.result(xp, shape,
+                                                                                  gy.dtype)
             gin.fill(0)
             disjoint = s >= d * (kk - 1) + 1  # each input position in at most one window
             pre = (slice(None),) * (2 + axis)

@@ -17,6 +17,7 @@ import math
 import numpy as np
 
 from ... import _dtype as T
+from ... import _host_buffers
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply, xp_of
@@ -36,6 +37,12 @@ def _sum(xp, keep, a, b=None):
     r = xp.einsum(f"{letters}->{out}" if b is None else f"{letters},{letters}->{out}",
                   *((a,) if b is None else (a, b)))
     return r.reshape(tuple(s if i in keep else 1 for i, s in enumerate(a.shape)))
+
+
+def _centered(xp, x, mean):
+    """``x - mean`` in a fresh array (a reusable host buffer on the CPU): it becomes the
+    node's result or input gradient."""
+    return xp.subtract(x, mean, out=_host_buffers.result(xp, x.shape, x.dtype))
 
 
 class _Normalize(Node):
@@ -61,13 +68,13 @@ class _Normalize(Node):
         self.training = stats is None
         if stats is None:
             mean = _sum(xp, self.skeep, x3) / self.n
-            xc = x3 - mean
+            xc = _centered(xp, x3, mean)
             # NOTE: two-pass variance (of x - mean): no cancellation for large means
             var = _sum(xp, self.skeep, xc, xc) / self.n
         else:
             mean = stats[0].astype(x.dtype, copy=False)
             var = stats[1].astype(x.dtype, copy=False)
-            xc = x3 - mean
+            xc = _centered(xp, x3, mean)
         invstd = 1.0 / xp.sqrt(var + eps)  # NOTE: eps inside the root, as PyTorch
         self.mean, self.var, self.invstd = mean, var, invstd
         y = xc  # a fresh array: the rest runs in place
@@ -99,7 +106,7 @@ class _Normalize(Node):
         same = self.waxes == self.red  # batch norm: parameters and statistics per channel
         xhat = None
         if need_w or (need_x and self.training):
-            xhat = x.reshape(view) - self.mean
+            xhat = _centered(xp, x.reshape(view), self.mean)
             xhat *= invstd
         gb = _sum(xp, self.wkeep, g3) if need_b or (need_x and self.training and same) else None
         gw = _sum(xp, self.wkeep, g3, xhat) if need_w or (need_x and self.training and same) \

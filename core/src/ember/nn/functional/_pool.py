@@ -20,6 +20,7 @@ import math
 
 import numpy as np
 
+from ... import _host_buffers as workspace
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply, needs_grad, xp_of
@@ -116,7 +117,7 @@ class MaxPool(Node):
             # one copy lays tap i of every window out as a contiguous plane, faster to compare
             # than strided views
             views = list(_tiles(xp, x, osz, k))
-            best = views[0].copy()
+            best = workspace.copy(xp, views[0])
             for v in views[1:]:
                 xp.maximum(best, v, out=best)  # NOTE: propagates NaN, as PyTorch's max pool
             self.arg = winner(xp, views, best, x.dtype.kind == "f")
@@ -183,7 +184,9 @@ def _untile_max(xp, gy, arg, geom):
     size, _, osz, k, _, _ = geom
     shape = gy.shape[:2] + tuple(size)
     covered = all(o * kk == n for o, kk, n in zip(osz, k, size, strict=True))
-    gx = xp.empty(shape, dtype=gy.dtype) if covered else xp.zeros(shape, dtype=gy.dtype)
+    gx = workspace.result(xp, shape, gy.dtype)
+    if not covered:
+        gx.fill(0)
     finite = all_finite(xp, gy)
     for i, tap in enumerate(_taps(k)):
         key = (slice(None), slice(None)) + tuple(

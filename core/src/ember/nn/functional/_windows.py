@@ -90,8 +90,11 @@ def col2im(xp, cols, size, lo, stride, dil, out_dtype):
     crop = (slice(None), slice(None)) + tuple(
         slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
     cropped = tuple(full) != tuple(size)  # the sum is a padded scratch, cropped at the end
-    buf = (workspace.scratch(xp, (n, c, *full), out_dtype, zero=True) if cropped
-           else xp.zeros((n, c, *full), dtype=out_dtype))
+    if cropped:
+        buf = workspace.scratch(xp, (n, c, *full), out_dtype, zero=True)
+    else:
+        buf = workspace.result(xp, (n, c, *full), out_dtype)
+        buf.fill(0)
     bt = buf.swapaxes(0, 1)  # (C, N, *full) view
     disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dil, k, strict=True))
     for tap in _taps(k):
@@ -104,7 +107,7 @@ def col2im(xp, cols, size, lo, stride, dil, out_dtype):
             bt[key] += cols[(slice(None),) + tap]
     if not cropped:
         return buf
-    out = xp.ascontiguousarray(buf[crop])
+    out = workspace.copy(xp, buf[crop])
     workspace.give(buf)
     return out
 
