@@ -25,7 +25,7 @@ import weakref
 
 import numpy as np
 
-__all__ = ["take", "give", "scratch", "empty", "result", "copy", "is_fresh", "clear",
+__all__ = ["take", "give", "scratch", "empty", "result", "copy", "ufunc_into", "is_fresh", "clear",
            "cached_bytes"]
 
 _MIN_BYTES = 1 << 20      # smaller buffers come and go cheaply through malloc's own lists
@@ -90,6 +90,14 @@ def is_fresh(arr) -> bool:
     """Whether ``arr`` is the array :func:`empty` made (not a view of one): like an array
     that owns its memory, nothing else sees that memory unless it holds ``arr``."""
     return getattr(type(arr.base), "ember_host_buffer", False)
+
+
+def ufunc_into(ufunc, x, y):
+    """``ufunc(x, y)`` for two numpy arrays of one dtype, its result in an :func:`empty`
+    block when that is 1 MiB or more (else numpy's own result)."""
+    if type(x) is np.ndarray and type(y) is np.ndarray and x.dtype == y.dtype:
+        return ufunc(x, y, out=empty(np.broadcast_shapes(x.shape, y.shape), x.dtype))
+    return ufunc(x, y)
 
 
 def copy(xp, a):

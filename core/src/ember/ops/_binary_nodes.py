@@ -14,6 +14,7 @@ import math
 import numpy as np
 
 from .. import _dtype as T
+from .._host_buffers import ufunc_into
 from .._tensor import Tensor
 from ..autograd.node import Node
 from ._dispatch import (
@@ -106,7 +107,7 @@ class Add(_B):
     saves_inputs = False
 
     def forward(self, xp, x, y):
-        return x + y
+        return ufunc_into(np.add, x, y) if xp is np else x + y
 
     def backward(self, gy):
         return gy, gy
@@ -120,7 +121,7 @@ class Sub(_B):
     kinds = _NOBOOL
 
     def forward(self, xp, x, y):
-        return x - y
+        return ufunc_into(np.subtract, x, y) if xp is np else x - y
 
     def backward(self, gy):
         return gy, -gy
@@ -133,7 +134,7 @@ class Mul(_B):
     cross_save = True
 
     def forward(self, xp, x, y):
-        return x * y
+        return ufunc_into(np.multiply, x, y) if xp is np else x * y
 
     def backward(self, gy):
         a, b = self.operands()

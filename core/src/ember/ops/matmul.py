@@ -17,6 +17,7 @@ import math
 
 import numpy as np
 
+from .. import _host_buffers
 from .._tensor import Tensor, _wrap_dim
 from ..autograd.node import Node
 from ._dispatch import apply, check_same_device, xp_of
@@ -78,8 +79,9 @@ class Matmul(Node):
             # (..., M, K) @ (K, N): one (prod(...) * M, K) GEMM instead of a loop of small ones
             # over the batch (a non-contiguous x is copied once by the reshape)
             rows = math.prod(x.shape[:-1])  # (not -1: K may be 0)
-            return xp.matmul(x.reshape(rows, x.shape[-1]), y).reshape(x.shape[:-1] + y.shape[1:])
-        return xp.matmul(x, y)
+            return _product(xp, x.reshape(rows, x.shape[-1]), y).reshape(
+                x.shape[:-1] + y.shape[1:])
+        return _product(xp, x, y)
 
     def backward(self, gy):
         a, b = self.saved
@@ -94,6 +96,13 @@ class Matmul(Node):
                 a, gy = a.reshape(rows, a.shape[-1]), gy.reshape(rows, gy.shape[-1])
             gb = matmul(a.mT.conj() if a.is_complex() else a.mT, gy)
         return ga, gb
+
+
+def _product(xp, x, y):
+    """``x @ y`` (both at least 2-D); a large numpy result lives in a recycled host block."""
+    if xp is np and x.ndim == y.ndim == 2 and x.dtype == y.dtype:
+        return np.matmul(x, y, out=_host_buffers.empty((x.shape[0], y.shape[1]), x.dtype))
+    return xp.matmul(x, y)
 
 
 def _mm2(a, b):

@@ -159,7 +159,7 @@ Sigmoid = _op("Sigmoid", lambda xp, x: _sigmoid(xp, x),
               fast=lambda s, g: (lambda y: (g * _conj_a(y * (1 - y)),))(s.out_array()))
 Relu = _op("Relu", lambda xp, x: _relu(xp, x),
            lambda s, gy: gy * (s.output > 0), False, True,
-           fast=lambda s, g: (g * (s.out_array() > 0),))
+           fast=lambda s, g: (_relu_grad(g, s.out_array()),))
 Sinc = _op("Sinc", lambda xp, x: xp.sinc(x), lambda s, gy: gy * _sinc_grad(s.x))
 Angle = _op("Angle", lambda xp, x: _angle(xp, x), lambda s, gy: gy * 0, saves_input=False)
 Conj = _op("Conj", lambda xp, x: xp.conj(x), lambda s, gy: gy.conj(), saves_input=False)
@@ -170,6 +170,13 @@ Imag = _op("Imag", lambda xp, x: xp.imag(x), lambda s, gy: gy * 1j, saves_input=
 def _relu(xp, x):
     """``max(x, 0)`` in ``x``'s dtype, into a reusable host buffer on the CPU."""
     return xp.maximum(x, x.dtype.type(0), out=_host_buffers.result(xp, x.shape, x.dtype))
+
+
+def _relu_grad(g, y):
+    """``g * (y > 0)``; for numpy arrays of one shape into a reusable host buffer."""
+    if type(g) is np.ndarray and type(y) is np.ndarray and g.shape == y.shape:
+        return np.multiply(g, y > 0, out=_host_buffers.empty(g.shape, g.dtype))
+    return g * (y > 0)
 
 
 def _sigmoid(xp, x):

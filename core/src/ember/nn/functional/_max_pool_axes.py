@@ -184,11 +184,13 @@ class AxisMax:
                 j0, j1, q0 = span
                 view = gin[pre + (slice(q0, q0 + (j1 - j0 - 1) * s + 1, s),)]
                 win = pre + (slice(j0, j1),)
-                part = masked(xp, g[win], a[win] == t, finite)
+                part = masked(xp, g[win], a[win] == t, finite,
+                              out=workspace.scratch(xp, view.shape, gy.dtype))
                 if disjoint:
                     view[...] = part
                 else:
                     view += part
+                workspace.give(part)
             if g_temp:
                 workspace.give(g)
             g, g_temp = gin, temp
