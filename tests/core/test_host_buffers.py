@@ -166,3 +166,20 @@ def test_a_fresh_result_becomes_a_leaf_gradient_without_a_copy():
         np.float32), requires_grad=True)
     ember.nn.functional.max_pool2d(x, 3, 2, 1).sum().backward()
     assert ws.is_fresh(x.grad.numpy())
+
+
+def test_large_elementwise_and_matmul_results_are_recycled_and_exact():
+    rng = np.random.default_rng(2)
+    a = rng.standard_normal((512, 600)).astype(np.float32)
+    b = rng.standard_normal((600,)).astype(np.float32)
+    w = rng.standard_normal((600, 512)).astype(np.float32)
+    ta, tb, tw = ember.tensor(a), ember.tensor(b), ember.tensor(w)
+    for got, ref in [(ta + tb, a + b), (ta - tb, a - b), (ta * tb, a * b), (ta @ tw, a @ w),
+                     (ta.reshape(2, 256, 600) @ tw, (a @ w).reshape(2, 256, 512))]:
+        assert ws.is_fresh(got.numpy()) or ws.is_fresh(got.numpy().base)
+        np.testing.assert_array_equal(got.numpy(), ref)
+    small = ember.ones(3) + ember.ones(3)  # small results stay plain numpy arrays
+    assert small.numpy().base is None
+    mixed = ta.double() + tb  # mixed dtypes keep numpy's promotion
+    assert mixed.dtype == ember.float64
+    np.testing.assert_array_equal(mixed.numpy(), a.astype(np.float64) + b)
