@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ... import _host_buffers
 from ...autograd import grad_mode
 from ...autograd.node import Node
 from ...ops._dispatch import apply, xp_of
@@ -25,6 +26,9 @@ from ...ops._dispatch import apply, xp_of
 __all__: list[str] = []
 
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
+
+
+_buf = _host_buffers.result  # an uninitialised array, recycled on the CPU
 
 
 def _sigmoid_(xp, a) -> None:
@@ -86,14 +90,16 @@ class Recurrence(Node):
         bias = b_ih
         if mode != "GRU" and b_hh is not None:
             bias = b_hh if b_ih is None else b_ih + b_hh
-        acts = gi + bias if bias is not None else gi.copy()  # pre-activations -> gates
+        # pre-activations -> gates (large arrays here live in recycled host buffers)
+        acts = (xp.add(gi, bias, out=_buf(xp, gi.shape, gi.dtype)) if bias is not None
+                else _host_buffers.copy(xp, gi))
         n_rows = gi.shape[0]
         h = h0.copy()  # running state; rows past the current batch keep their final value
         self.bufs = bufs = {
             "acts": acts,
-            "h_prev": xp.empty((n_rows, h.shape[1]), dtype=gi.dtype),  # h_{t-1} of each row
+            "h_prev": _buf(xp, (n_rows, h.shape[1]), gi.dtype),  # h_{t-1} of each row
         }
-        out = xp.empty_like(bufs["h_prev"])
+        out = _buf(xp, bufs["h_prev"].shape, gi.dtype)
         steps = _steps(self.batch_sizes, self.reverse)
         if mode == "LSTM":
             c = c0.copy()
@@ -144,7 +150,7 @@ class Recurrence(Node):
         meta = self._out_meta  # ((shape, dtype, device), ...) of the outputs
         # running gradients of the state (one row per sequence), seeded with those of h_n, c_n
         dh = xp.zeros(meta[1][0], dtype=acts.dtype) if grads[1] is None else grads[1].copy()
-        d_acts = xp.empty_like(acts)  # gradient of the pre-activation gates = of gi
+        d_acts = _buf(xp, acts.shape, acts.dtype)  # gradient of the pre-activation gates = of gi
         d_gh = d_acts  # gradient of h W_hh^T + b_hh (differs from d_acts only for GRU)
         d_c = d_whr = None
         steps = _steps(self.batch_sizes, self.reverse)[::-1]
@@ -181,9 +187,9 @@ def _lstm_forward(xp, bufs, out, h, c, w_hh, w_hr, steps) -> None:
     acts = bufs["acts"]
     h_prev = bufs["h_prev"]
     n_rows, hidden = acts.shape[0], acts.shape[1] // 4
-    bufs["c_prev"] = c_prev = xp.empty((n_rows, hidden), dtype=acts.dtype)
-    bufs["tanh_c"] = tanh_c = xp.empty_like(c_prev)
-    bufs["tanh_g"] = tanh_g = xp.empty_like(c_prev)
+    bufs["c_prev"] = c_prev = _buf(xp, (n_rows, hidden), acts.dtype)
+    bufs["tanh_c"] = tanh_c = _buf(xp, c_prev.shape, acts.dtype)
+    bufs["tanh_g"] = tanh_g = _buf(xp, c_prev.shape, acts.dtype)
     if w_hr is not None:
         bufs["h_full"] = h_full = xp.empty_like(c_prev)  # h before the projection
     gh = xp.empty((h.shape[0], acts.shape[1]), dtype=acts.dtype)
@@ -328,7 +334,7 @@ def _gru_bptt(xp, bufs, g_out, dh, d_acts, w_hh, steps):
     """Returns the gradient of ``h W_hh^T + b_hh`` (N, 3H)."""
     acts, h_prev, gh_n = bufs["acts"], bufs["h_prev"], bufs["gh_n"]
     hidden = acts.shape[1] // 3
-    d_gh = xp.empty_like(acts)
+    d_gh = _buf(xp, acts.shape, acts.dtype)
     t1_buf = xp.empty((dh.shape[0], hidden), dtype=acts.dtype)
     hz_buf = xp.empty_like(dh)
     for s, b in steps:
