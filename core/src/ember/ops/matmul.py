@@ -100,8 +100,10 @@ class Matmul(Node):
 
 def _product(xp, x, y):
     """``x @ y`` (both at least 2-D); a large numpy result lives in a recycled host block."""
-    if xp is np and x.ndim == y.ndim == 2 and x.dtype == y.dtype:
-        return np.matmul(x, y, out=_host_buffers.empty((x.shape[0], y.shape[1]), x.dtype))
+    if xp is np and x.dtype == y.dtype:
+        batch = np.broadcast_shapes(x.shape[:-2], y.shape[:-2])
+        return np.matmul(x, y, out=_host_buffers.empty(batch + (x.shape[-2], y.shape[-1]),
+                                                       x.dtype))
     return xp.matmul(x, y)
 
 
