@@ -35,9 +35,15 @@ def test_small_foreign_and_excess_buffers_are_not_kept(monkeypatch):
     ws.give(np.empty((1 << 20,), np.float32))  # not from take()
     assert ws.cached_bytes() == 0
     monkeypatch.setattr(ws, "_MAX_CACHED", 3 << 20)
-    ws.give(ws.take((1 << 19,), np.float32))
-    ws.give(ws.take((1 << 19,), np.float32))  # 4 MiB would exceed the 3 MiB limit
+    a, b = ws.take((1 << 19,), np.float32), ws.take((1 << 18,), np.float64)
+    pa, pb = _ptr(a), _ptr(b)
+    ws.give(a)
+    ws.give(b)  # 4 MiB would exceed the 3 MiB limit: the block cached longest ago goes
     assert ws.cached_bytes() == 2 << 20
+    assert _ptr(ws.take((1 << 18,), np.float64)) == pb and ws.cached_bytes() == 0
+    ws.give(ws.take((1 << 20,), np.float32))  # 4 MiB alone is over the limit: not kept
+    assert ws.cached_bytes() == 0
+    assert pa != pb
     ws.clear()
     assert ws.cached_bytes() == 0
 

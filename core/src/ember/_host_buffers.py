@@ -22,6 +22,7 @@ import ctypes
 import math
 import threading
 import weakref
+from collections import OrderedDict
 
 import numpy as np
 
@@ -31,7 +32,8 @@ __all__ = ["take", "give", "scratch", "empty", "result", "copy", "ufunc_into", "
 _MIN_BYTES = 1 << 20      # smaller buffers come and go cheaply through malloc's own lists
 _MAX_CACHED = 2 << 30     # bytes kept at most
 _lock = threading.Lock()
-_free: dict[int, list[np.ndarray]] = {}
+_free: dict[int, list[np.ndarray]] = {}   # cached blocks by size (the newest last)
+_order: OrderedDict[int, np.ndarray] = OrderedDict()  # every cached block, the oldest first
 _cached = [0]
 
 
@@ -41,17 +43,28 @@ def _raw(nbytes: int) -> np.ndarray:
         with _lock:
             bucket = _free.get(nbytes)
             if bucket:
+                raw = bucket.pop()
+                del _order[id(raw)]
                 _cached[0] -= nbytes
-                return bucket.pop()
+                return raw
     return np.empty(max(nbytes, 1), dtype=np.uint8)
 
 
 def _keep(raw: np.ndarray) -> None:
-    """Cache ``raw`` (nothing reads it any more) unless the cache is full."""
+    """Cache ``raw`` (nothing reads it any more), dropping the blocks cached longest ago when
+    the cache would hold more than ``_MAX_CACHED`` bytes (a program whose sizes change keeps
+    the sizes it uses now)."""
+    if raw.nbytes > _MAX_CACHED:
+        return
     with _lock:
-        if _cached[0] + raw.nbytes <= _MAX_CACHED:
-            _free.setdefault(raw.nbytes, []).append(raw)
-            _cached[0] += raw.nbytes
+        while _cached[0] + raw.nbytes > _MAX_CACHED:
+            _, old = _order.popitem(last=False)
+            bucket = _free[old.nbytes]
+            del bucket[next(i for i, b in enumerate(bucket) if b is old)]
+            _cached[0] -= old.nbytes
+        _free.setdefault(raw.nbytes, []).append(raw)
+        _order[id(raw)] = raw
+        _cached[0] += raw.nbytes
 
 
 def take(shape, dtype) -> np.ndarray:
@@ -143,6 +156,7 @@ def clear() -> None:
     """Drop every cached buffer."""
     with _lock:
         _free.clear()
+        _order.clear()
         _cached[0] = 0
 
 
