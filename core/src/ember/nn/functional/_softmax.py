@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 
 from ... import _dtype as T
+from ... import _host_buffers
 from ..._tensor import Tensor, _wrap_dim
 from ...autograd.node import Node
 from ...ops._dispatch import apply, xp_of
@@ -60,9 +61,13 @@ class Softmax(_SoftmaxBase):
         y = self.out_array()
         if y.ndim == 0:
             return (g * 0,)
-        gx = g * y
+        xp = xp_of(y)
+        gx = _host_buffers.ufunc_into(np.multiply, g, y) if xp is np else g * y
         s = gx.sum(axis=self.dim, keepdims=True)
-        gx -= y * s
+        ys = xp.multiply(y, s, out=_host_buffers.scratch(xp, y.shape,
+                                                          np.result_type(y.dtype, s.dtype)))
+        gx -= ys
+        _host_buffers.give(ys)
         return (gx,)
 
 
