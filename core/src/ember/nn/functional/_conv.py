@@ -238,16 +238,16 @@ def conv_w_fwd(xp, x, y, g: Geom, k, cols=None):
     og = o // g.groups
     own = cols is None
     cols, wide = _columns(xp, x, g, osz, k) if own else cols
-    if wide is None:
-        ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
+    if wide is None:  # y as (g, Og, N * P): one transpose copy (one GEMM beats per-sample
+        # products on strided views here, measured)
+        ym = workspace.scratch(xp, (g.groups, og, n, math.prod(osz)), y.dtype)
+        ym[...] = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3)
     else:  # y on the wide grid of the columns, zero at the junk positions
-        yw = workspace.scratch(xp, (g.groups, og, n, *wide), y.dtype, zero=True)
-        yw[(slice(None),) + _crop(osz)] = y.reshape(n, g.groups, og, *osz).transpose(
+        ym = workspace.scratch(xp, (g.groups, og, n, *wide), y.dtype, zero=True)
+        ym[(slice(None),) + _crop(osz)] = y.reshape(n, g.groups, og, *osz).transpose(
             1, 2, 0, *range(3, 3 + len(osz)))
-        ym = yw.reshape(g.groups, og, -1)
-    gw = (ym @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
-    if wide is not None:
-        workspace.give(yw)
+    gw = (ym.reshape(g.groups, og, -1) @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
+    workspace.give(ym)
     if own:
         _release((cols, wide))
     return gw
