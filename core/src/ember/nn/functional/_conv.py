@@ -135,8 +135,9 @@ _PER_SAMPLE_MIN = 1024
 
 
 def _gemm_nop(xp, wm, cols, n, osz, temp: bool = False):
-    """``wm (g, Og, CgK) @ cols (g, CgK, N * P)`` laid out as ``(N, g * Og, *osz)``; with
-    ``temp`` in a workspace scratch buffer that the caller gives back."""
+    """``wm (g, Og, CgK) @ cols (g, CgK, N * P)`` laid out as ``(N, g * Og, *osz)``. With
+    ``temp`` (the caller only copies out of it) the per-sample product goes to a scratch buffer
+    that the caller gives back (``give`` ignores the recycled results of the other paths)."""
     ng, og, _ = wm.shape
     p = math.prod(osz)
     dtype = np.result_type(wm.dtype, cols.dtype)

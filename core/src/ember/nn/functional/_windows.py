@@ -81,35 +81,9 @@ def col2im(xp, cols, size, lo, stride, dil, out_dtype):
     One strided slice-add per kernel tap (the loop is over taps only).
     """
     nd = len(size)
-    c = cols.shape[0]
-    k = cols.shape[1:1 + nd]
-    n = cols.shape[1 + nd]
-    osz = cols.shape[2 + nd:]
-    full = [max((o - 1) * s + d * (kk - 1) + 1, l_ + sz)
-            for o, s, d, kk, l_, sz in zip(osz, stride, dil, k, lo, size, strict=True)]
-    crop = (slice(None), slice(None)) + tuple(
-        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
-    cropped = tuple(full) != tuple(size)  # the sum is a padded scratch, cropped at the end
-    if cropped:
-        buf = workspace.scratch(xp, (n, c, *full), out_dtype, zero=True)
-    else:
-        buf = workspace.result(xp, (n, c, *full), out_dtype)
-        buf.fill(0)
-    bt = buf.swapaxes(0, 1)  # (C, N, *full) view
-    disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dil, k, strict=True))
-    for tap in _taps(k):
-        key = (slice(None), slice(None)) + tuple(
-            slice(t * d, t * d + (o - 1) * s + 1, s)
-            for t, d, o, s in zip(tap, dil, osz, stride, strict=True))
-        if disjoint:  # every position gets at most one value: no read-modify-write
-            bt[key] = cols[(slice(None),) + tap]
-        else:
-            bt[key] += cols[(slice(None),) + tap]
-    if not cropped:
-        return buf
-    out = workspace.copy(xp, buf[crop])
-    workspace.give(buf)
-    return out
+    c, k, n, osz = cols.shape[0], cols.shape[1:1 + nd], cols.shape[1 + nd], cols.shape[2 + nd:]
+    return scatter_taps(xp, lambda i, tap: cols[(slice(None),) + tap], (n, c), size, lo, k,
+                        stride, dil, osz, out_dtype, swapped=True)
 
 
 def _taps(k):
@@ -119,14 +93,23 @@ def _taps(k):
     return taps
 
 
-def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
-    """Sum ``parts(i, tap)`` (N, C, *osz) into the window positions of an (N, C, *size) image.
+def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype, swapped=False):
+    """Sum ``parts(i, tap)`` (N, C, *osz) into the window positions of an (N, C, *size) image
+    (``shape`` = (N, C)); with ``swapped`` the parts are (C, N, *osz).
 
-    The adjoint of reading tap ``tap`` of every window; one strided slice-add per tap.
+    The adjoint of reading tap ``tap`` of every window; one strided slice-add per tap. The sum
+    is built in a padded scratch buffer (cropped into a recycled result) or, without padding,
+    straight in the result.
     """
     full = [max((o - 1) * s + d * (kk - 1) + 1, l_ + sz)
             for o, s, d, kk, l_, sz in zip(osz, stride, dil, k, lo, size, strict=True)]
-    buf = xp.zeros((*shape, *full), dtype=dtype)
+    cropped = tuple(full) != tuple(size)
+    if cropped:
+        buf = workspace.scratch(xp, (*shape, *full), dtype, zero=True)
+    else:
+        buf = workspace.result(xp, (*shape, *full), dtype)
+        buf.fill(0)
+    target = buf.swapaxes(0, 1) if swapped else buf
     # windows that neither overlap nor repeat a position: each slot gets one value, so plain
     # assignment (no read-modify-write) is enough
     disjoint = all(s >= d * (kk - 1) + 1 for s, d, kk in zip(stride, dil, k, strict=True))
@@ -135,10 +118,12 @@ def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype):
             slice(t * d, t * d + (o - 1) * s + 1, s)
             for t, d, o, s in zip(tap, dil, osz, stride, strict=True))
         if disjoint:
-            buf[key] = parts(i, tap)
+            target[key] = parts(i, tap)
         else:
-            buf[key] += parts(i, tap)
-    crop = (slice(None), slice(None)) + tuple(
-        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))
-    out = buf[crop]
-    return out if out.shape == buf.shape else xp.ascontiguousarray(out)
+            target[key] += parts(i, tap)
+    if not cropped:
+        return buf
+    out = workspace.copy(xp, buf[(slice(None), slice(None)) + tuple(
+        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))])
+    workspace.give(buf)
+    return out
