@@ -19,6 +19,7 @@ import pytest
 import ember
 import ember.nn.functional as F
 from ember import _host_buffers as workspace
+from ember.nn.functional import _conv_arrays
 from ember.autograd import gradcheck, gradgradcheck
 from ember.testing import assert_close
 
@@ -207,11 +208,14 @@ def test_float32_conv_keeps_float32_with_bias(device):
     (3, 8, 8, (11, 11), dict(stride=2, padding=1, groups=8)),    # depthwise, strided scatter
     (2, 4, 8, (12, 12), dict(padding=1)),                        # stride-1 col2im scatter
 ])
-def test_results_never_share_scratch_buffers(n, c, o, size, kw, monkeypatch):
+@pytest.mark.parametrize("blocks", [False, True], ids=["whole", "blocks"])
+def test_results_never_share_scratch_buffers(n, c, o, size, kw, blocks, monkeypatch):
     # temporaries (wide-grid products, padded sums, column products) go back to a workspace
     # cache that the next call reuses: no result may live in one of them (every buffer is
-    # cached here, not only those over 1 MB)
+    # cached here, not only those over 1 MB); also with columns in blocks of one sample
     monkeypatch.setattr(workspace, "_MIN_BYTES", 1)
+    if blocks:
+        monkeypatch.setattr(_conv_arrays, "_BLOCK_BYTES", 1)
     rng = np.random.default_rng(11)
     kh = 1 if kw.get("padding") == (1, 0) else 3
     groups = kw.get("groups", 1)
@@ -232,3 +236,56 @@ def test_results_never_share_scratch_buffers(n, c, o, size, kw, monkeypatch):
     for (y, g), (y0, g0) in zip(outs, held, strict=True):
         np.testing.assert_array_equal(y.detach().numpy(), y0)
         np.testing.assert_array_equal(g.numpy(), g0)
+
+
+# (input shape, weight shape, stride, padding, dilation, groups) with 5 samples: blocks of 2
+# leave a block of 1
+BLOCK_GEOMS = [
+    ((5, 3, 34, 34), (4, 3, 3, 3), 1, 1, 1, 1),    # wide grid, per-sample GEMMs
+    ((5, 4, 12, 12), (6, 2, 3, 3), 1, 0, 1, 2),    # grouped: one GEMM + transpose per block
+    ((5, 3, 11, 11), (4, 3, 3, 3), 2, 1, 1, 1),    # strided: im2col and col2im per block
+    ((5, 4, 9, 9), (4, 1, 3, 3), 2, 1, 1, 4),      # depthwise, strided
+    ((5, 2, 30), (3, 2, 5), 1, 2, 1, 1),           # 1-D
+]
+
+
+@pytest.mark.parametrize("per_block", [1, 2])
+@pytest.mark.parametrize("geom", BLOCK_GEOMS,
+                         ids=lambda g: f"{g[0]}-{g[1]}-s{g[2]}p{g[3]}d{g[4]}g{g[5]}")
+def test_conv_in_blocks_of_samples_matches_reference(geom, per_block, monkeypatch):
+    # large batches run im2col + GEMM (and the weight gradient, and the strided input
+    # gradient's GEMM + scatter) in blocks of samples; force blocks of 1 and 2 samples here
+    xs, ws, s, p, d, g = geom
+    rng = np.random.default_rng(12)
+    x, w = _rand(rng, xs), _rand(rng, ws)
+    y_ref = ref_conv(x, w, s, p, d, g)
+    gy = _rand(rng, y_ref.shape)
+    gx_ref, gw_ref = ref_conv_grads(x, w, gy, s, p, d, g)
+    per_sample = xs[1] * int(np.prod(ws[2:])) * int(np.prod(y_ref.shape[2:])) * 8
+    monkeypatch.setattr(_conv_arrays, "_BLOCK_BYTES", per_block * per_sample)
+    assert _conv_arrays._block(np, xs[0], xs[1], y_ref.shape[2:], ws[2:], np.float64) \
+        == per_block
+    xt = ember.tensor(x, requires_grad=True)
+    wt = ember.tensor(w, requires_grad=True)
+    y = _conv(len(xs) - 2)(xt, wt, stride=s, padding=p, dilation=d, groups=g)
+    assert y.grad_fn._cols is None  # no whole-batch columns kept for the backward
+    assert_close(y, ember.tensor(y_ref))
+    y.backward(ember.tensor(gy))
+    assert_close(xt.grad, ember.tensor(gx_ref))
+    assert_close(wt.grad, ember.tensor(gw_ref))
+    # the transposed convolution's scatter runs in the same blocks
+    gx = F.conv_transpose2d if len(xs) == 4 else F.conv_transpose1d
+    got = gx(ember.tensor(gy), wt.detach(), stride=s, padding=p, dilation=d, groups=g,
+             output_padding=tuple(n - ((o - 1) * s - 2 * p + d * (k - 1) + 1)
+                                  for n, o, k in zip(xs[2:], gy.shape[2:], ws[2:],
+                                                     strict=True)))
+    assert_close(got, ember.tensor(gx_ref))
+
+
+def test_block_size_is_the_whole_batch_for_small_columns():
+    # 64 x (3 * 9) x 32 x 32 float32 columns: 7 MB, under the block size: one block
+    assert _conv_arrays._block(np, 64, 3, (32, 32), (3, 3), np.float32) == 64
+    # 16 x (64 * 9) x 56 x 56 columns: 115 MB, 7.2 MB per sample: one sample per block
+    assert _conv_arrays._block(np, 16, 64, (56, 56), (3, 3), np.float32) == 1
+    # 16 x (256 * 9) x 14 x 14: 1.8 MB per sample: 4 samples per block
+    assert _conv_arrays._block(np, 16, 256, (14, 14), (3, 3), np.float32) == 4

@@ -26,236 +26,13 @@ Example:
 
 from __future__ import annotations
 
-import math
-from collections import namedtuple
-
-import numpy as np
-
-from ... import _host_buffers as workspace
 from ..._tensor import Tensor
 from ...autograd.node import Node
 from ...ops._dispatch import apply
-from ._windows import _window_pads, _window_view, as_strided, col2im, pad_temp
+from ._conv_arrays import Geom, bias_grad, conv_fwd, conv_fwd_cols, conv_t_fwd, conv_w_fwd, release
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
-
-# lo: zero padding before each spatial dim (the padding after follows from the sizes)
-Geom = namedtuple("Geom", "lo stride dil groups")
-
-
-# ---------------------------------------------------------------------- array kernels
-def _pointwise(g: Geom, k) -> bool:
-    return (all(kk == 1 for kk in k) and not any(g.lo)
-            and all(s == 1 for s in g.stride))
-
-
-def _materialize(xp, view, shape):
-    """``view`` copied into a fresh C-contiguous array (CPU: a reusable workspace buffer) and
-    reshaped to ``shape``."""
-    if xp is not np:
-        return view.reshape(shape)
-    out = workspace.take(view.shape, view.dtype)
-    np.copyto(out, view)
-    return out.reshape(shape)
-
-
-def _release(cols) -> None:
-    """Hand the CPU columns of :func:`_columns` back to the workspace (nothing reads them)."""
-    if cols is not None and type(cols[0]) is np.ndarray:
-        workspace.give(cols[0])
-
-
-def im2col(xp, x, g: Geom, osz, k):
-    """Columns ``(groups, C/groups * prod(k), N * prod(osz))`` of the windows of ``x``."""
-    n, c = x.shape[:2]
-    xpad, temp = pad_temp(xp, x, _window_pads(x, g.lo, osz, k, g.stride, g.dil))
-    w = _window_view(xp, xpad, osz, k, g.stride, g.dil)
-    nd = len(k)
-    perm = (1, *range(2, 2 + nd), 0, *range(2 + nd, 2 + 2 * nd))
-    cols = _materialize(xp, w.transpose(perm), (g.groups, c // g.groups * math.prod(k),
-                                                n * math.prod(osz)))
-    if temp:
-        workspace.give(xpad)
-    return cols
-
-
-def _wide_cols(xp, x, g: Geom, osz, k):
-    """Stride-1 im2col on the padded grid: ``(cols, wide)``.
-
-    The padded input is flattened per channel; the window tap ``t`` of every output position
-    on the grid ``wide = (osz[0], *Sp[1:])`` (``Sp``: padded sizes) is then one contiguous run
-    of it at offset ``sum(t_i * dil_i * F_i)`` (``F_i``: flat strides).  Copying runs of
-    ``prod(wide)`` elements is several times faster than rows of ``osz[-1]`` elements when the
-    image is small; the GEMM computes ``Sp[i] - osz[i]`` junk positions per row, which the
-    caller crops away.  Columns: ``(groups, C/groups * prod(k), N * prod(wide))``.
-    """
-    n, c = x.shape[:2]
-    size = x.shape[2:]
-    nd = len(k)
-    hi = [max(0, o + d * (kk - 1) - s - lo)
-          for o, d, kk, s, lo in zip(osz, g.dil, k, size, g.lo, strict=True)]
-    sp = [lo + s + h for lo, s, h in zip(g.lo, size, hi, strict=True)]
-    flat_stride = [math.prod(sp[i + 1:]) for i in range(nd)]
-    length = osz[0] * flat_stride[0]
-    reach = sum((kk - 1) * d * f for kk, d, f in zip(k, g.dil, flat_stride, strict=True))
-    short = reach + length - sp[0] * flat_stride[0]  # the last taps run past the last row
-    if short > 0:
-        hi[0] += -(-short // flat_stride[0])
-    x, temp = pad_temp(xp, x, list(zip(g.lo, hi, strict=True)))
-    flat = xp.ascontiguousarray(x).reshape(n, c, -1)
-    st, item = flat.strides, flat.itemsize
-    view = as_strided(xp, flat, (n, c, *k, length),
-                      (st[0], st[1], *(d * f * item for d, f in zip(g.dil, flat_stride,
-                                                                     strict=True)), item))
-    perm = (1, *range(2, 2 + nd), 0, 2 + nd)
-    cols = _materialize(xp, view.transpose(perm),
-                        (g.groups, c // g.groups * math.prod(k), n * length))
-    if temp:
-        workspace.give(x)
-    return cols, (osz[0], *sp[1:])
-
-
-def _columns(xp, x, g: Geom, osz, k):
-    """``(cols, wide)``: :func:`_wide_cols` for stride-1 convs of 2+ spatial dims, else
-    :func:`im2col` with ``wide=None``."""
-    if len(k) >= 2 and all(s == 1 for s in g.stride):
-        return _wide_cols(xp, x, g, osz, k)
-    return im2col(xp, x, g, osz, k), None
-
-
-def _crop(osz):
-    """Index of the ``osz`` corner of a ``(N, C, *wide)`` array."""
-    return (slice(None), slice(None), slice(None)) + tuple(slice(0, o) for o in osz[1:])
-
-
-# below this many output positions per sample, one GEMM over the whole batch plus a
-# (N, O) transpose copy beats a per-sample batched GEMM (measured on OpenBLAS, float32)
-_PER_SAMPLE_MIN = 1024
-
-
-def _gemm_nop(xp, wm, cols, n, osz, temp: bool = False):
-    """``wm (g, Og, CgK) @ cols (g, CgK, N * P)`` laid out as ``(N, g * Og, *osz)``. With
-    ``temp`` (the caller only copies out of it) the per-sample product goes to a scratch buffer
-    that the caller gives back (``give`` ignores the recycled results of the other paths)."""
-    ng, og, _ = wm.shape
-    p = math.prod(osz)
-    dtype = np.result_type(wm.dtype, cols.dtype)
-    if p >= _PER_SAMPLE_MIN:
-        # per-sample GEMMs on strided views of the columns write (N, O, P) directly
-        c4 = cols.reshape(ng, -1, n, p).transpose(2, 0, 1, 3)  # (N, g, CgK, P) view
-        out = (workspace.scratch if temp else workspace.result)(xp, (n, ng, og, p), dtype)
-        return xp.matmul(wm, c4, out=out).reshape(n, ng * og, *osz)
-    if n == 1 or ng * og == 1:  # the (O, N) and (N, O) orders coincide: no transpose
-        out = workspace.result(xp, (ng, og, cols.shape[2]), dtype)
-        return xp.matmul(wm, cols, out=out).reshape(n, ng * og, *osz)
-    prod = xp.matmul(wm, cols, out=workspace.scratch(xp, (ng, og, cols.shape[2]), dtype))
-    y = workspace.copy(xp, prod.reshape(ng * og, n, *osz).swapaxes(0, 1))
-    workspace.give(prod)
-    return y
-
-
-def _as_conv(g: Geom, k) -> bool:
-    """Whether conv_transpose with this geometry is a plain stride-1 conv (no negative pad)."""
-    return (all(s == 1 for s in g.stride)
-            and all(d * (kk - 1) >= l_ for d, kk, l_ in zip(g.dil, k, g.lo, strict=True)))
-
-
-def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
-    """Array convolution: x (N, C, *S), w (O, C/g, *k) -> ((N, O, *osz), columns), the
-    columns as :func:`_columns` returns them (``None`` for a 1x1 convolution)."""
-    n, c = x.shape[:2]
-    o = w.shape[0]
-    k = w.shape[2:]
-    nd = len(k)
-    cols = None
-    if _pointwise(g, k) and tuple(x.shape[2:]) == tuple(osz):
-        # 1x1 convolution: a plain GEMM per sample on the input itself, no im2col
-        wm = w.reshape(g.groups, o // g.groups, -1)
-        y = (wm @ x.reshape(n, g.groups, c // g.groups, -1)).reshape(n, o, *osz)
-    else:
-        cols = _columns(xp, x, g, osz, k)
-        wm = w.reshape(g.groups, o // g.groups, -1)
-        if cols[1] is None or tuple(cols[1]) == tuple(osz):
-            y = _gemm_nop(xp, wm, cols[0], n, osz)
-        else:  # the product on the wide grid is cropped into the result (a copy)
-            wide = _gemm_nop(xp, wm, cols[0], n, cols[1], temp=True)
-            y = workspace.copy(xp, wide[_crop(osz)])
-            workspace.give(wide)
-    if b is not None:
-        y += b.reshape((1, o) + (1,) * nd)
-    return y, cols
-
-
-def conv_fwd(xp, x, w, b, g: Geom, osz):
-    """Array convolution: x (N, C, *S), w (O, C/g, *k) -> (N, O, *osz)."""
-    y, cols = conv_fwd_cols(xp, x, w, b, g, osz)
-    _release(cols)
-    return y
-
-
-def conv_t_fwd(xp, y, w, b, g: Geom, size):
-    """Array adjoint of conv in x: y (N, O, *osz), w (O, C/g, *k) -> (N, C, *size)."""
-    n, o = y.shape[:2]
-    osz = y.shape[2:]
-    k = w.shape[2:]
-    nd = len(k)
-    cg = w.shape[1]
-    c = cg * g.groups
-    og = o // g.groups
-    if _pointwise(g, k) and tuple(size) == tuple(osz):
-        wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg, Og)
-        x = (wm @ y.reshape(n, g.groups, og, -1)).reshape(n, c, *size)
-    elif og <= cg and _as_conv(g, k):
-        # stride 1: the adjoint is a plain convolution of y with the flipped, transposed
-        # kernel (one im2col + one GEMM instead of a GEMM to columns and a per-tap scatter);
-        # it copies og * K rows of columns where the scatter writes and re-reads cg * K, so it
-        # only wins when y has no more channels than the result (measured)
-        flip = (slice(None), slice(None)) + (slice(None, None, -1),) * nd
-        wt = w.reshape(g.groups, og, cg, *k).swapaxes(1, 2).reshape(c, og, *k)[flip]
-        lo = tuple(d * (kk - 1) - l_ for d, kk, l_ in zip(g.dil, k, g.lo, strict=True))
-        x = conv_fwd(xp, y, xp.ascontiguousarray(wt), None,
-                     Geom(lo, g.stride, g.dil, g.groups), tuple(size))
-    else:
-        wm = w.reshape(g.groups, og, -1).swapaxes(1, 2)  # (g, Cg*K, Og)
-        ym = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3).reshape(g.groups, og, -1)
-        buf = workspace.scratch(xp, (g.groups, wm.shape[1], ym.shape[2]),
-                                np.result_type(wm.dtype, ym.dtype))
-        # an inner dimension of 1 (depthwise) is an outer product: broadcasting beats BLAS
-        (xp.multiply if og == 1 else xp.matmul)(wm, ym, out=buf)
-        x = col2im(xp, buf.reshape(c, *k, n, *osz), size, g.lo, g.stride, g.dil, y.dtype)
-        workspace.give(buf)
-    if b is not None:
-        x += b.reshape((1, c) + (1,) * nd)
-    return x
-
-
-def conv_w_fwd(xp, x, y, g: Geom, k, cols=None):
-    """Array adjoint of conv in w: x (N, C, *S), y (N, O, *osz) -> (O, C/g, *k); ``cols``:
-    the forward's ``(columns, wide)`` when it kept them."""
-    n, c = x.shape[:2]
-    o = y.shape[1]
-    osz = y.shape[2:]
-    og = o // g.groups
-    own = cols is None
-    cols, wide = _columns(xp, x, g, osz, k) if own else cols
-    if wide is None:  # y as (g, Og, N * P): one transpose copy (one GEMM beats per-sample
-        # products on strided views here, measured)
-        ym = workspace.scratch(xp, (g.groups, og, n, math.prod(osz)), y.dtype)
-        ym[...] = y.reshape(n, g.groups, og, -1).transpose(1, 2, 0, 3)
-    else:  # y on the wide grid of the columns, zero at the junk positions
-        ym = workspace.scratch(xp, (g.groups, og, n, *wide), y.dtype, zero=True)
-        ym[(slice(None),) + _crop(osz)] = y.reshape(n, g.groups, og, *osz).transpose(
-            1, 2, 0, *range(3, 3 + len(osz)))
-    gw = (ym.reshape(g.groups, og, -1) @ cols.swapaxes(1, 2)).reshape(o, c // g.groups, *k)
-    workspace.give(ym)
-    if own:
-        _release((cols, wide))
-    return gw
-
-
-def _bias_grad(gy):
-    return gy.sum(axis=(0, *range(2, gy.ndim)))
 
 
 # ---------------------------------------------------------------------- nodes
@@ -271,7 +48,7 @@ class Convolution(Node):
 
     def _release_extra(self) -> None:
         cols, self._cols = self._cols, None
-        _release(cols)
+        release(cols)
 
     def backward(self, gy):
         x, w = self.saved
@@ -288,7 +65,7 @@ class Convolution(Node):
         gx = conv_t_fwd(xp, gy, w, None, self.g, x.shape[2:]) if nf[0][0] is not None else None
         gw = conv_w_fwd(xp, x, gy, self.g, w.shape[2:], self._cols) \
             if nf[1][0] is not None else None
-        gb = _bias_grad(gy) if nf[2][0] is not None else None
+        gb = bias_grad(gy) if nf[2][0] is not None else None
         return gx, gw, gb
 
 
@@ -316,7 +93,7 @@ class ConvolutionTranspose(Node):
         xp = _xp(gx)
         gy = conv_fwd(xp, gx, w, None, self.g, y.shape[2:]) if nf[0][0] is not None else None
         gw = conv_w_fwd(xp, gx, y, self.g, w.shape[2:]) if nf[1][0] is not None else None
-        gb = _bias_grad(gx) if nf[2][0] is not None else None
+        gb = bias_grad(gx) if nf[2][0] is not None else None
         return gy, gw, gb
 
 

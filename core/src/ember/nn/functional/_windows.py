@@ -75,15 +75,16 @@ def _window_view(xp, x, osz, k, stride, dil):
                       + tuple(a * s for a, s in zip(sp, stride, strict=True)))
 
 
-def col2im(xp, cols, size, lo, stride, dil, out_dtype):
-    """Adjoint of :func:`windows`: sum ``cols`` (C, *k, N, *osz) into an (N, C, *size) image.
+def col2im(xp, cols, size, lo, stride, dil, out_dtype, out=None):
+    """Adjoint of :func:`windows`: sum ``cols`` (C, *k, N, *osz) into an (N, C, *size) image
+    (written into ``out`` when given).
 
     One strided slice-add per kernel tap (the loop is over taps only).
     """
     nd = len(size)
     c, k, n, osz = cols.shape[0], cols.shape[1:1 + nd], cols.shape[1 + nd], cols.shape[2 + nd:]
     return scatter_taps(xp, lambda i, tap: cols[(slice(None),) + tap], (n, c), size, lo, k,
-                        stride, dil, osz, out_dtype, swapped=True)
+                        stride, dil, osz, out_dtype, swapped=True, out=out)
 
 
 def _taps(k):
@@ -93,13 +94,14 @@ def _taps(k):
     return taps
 
 
-def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype, swapped=False):
+def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype, swapped=False,
+                 out=None):
     """Sum ``parts(i, tap)`` (N, C, *osz) into the window positions of an (N, C, *size) image
     (``shape`` = (N, C)); with ``swapped`` the parts are (C, N, *osz).
 
     The adjoint of reading tap ``tap`` of every window; one strided slice-add per tap. The sum
     is built in a padded scratch buffer (cropped into a recycled result) or, without padding,
-    straight in the result.
+    straight in the result; ``out``, when given, is that result.
     """
     full = [max((o - 1) * s + d * (kk - 1) + 1, l_ + sz)
             for o, s, d, kk, l_, sz in zip(osz, stride, dil, k, lo, size, strict=True)]
@@ -107,7 +109,7 @@ def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype, swapped
     if cropped:
         buf = workspace.scratch(xp, (*shape, *full), dtype, zero=True)
     else:
-        buf = workspace.result(xp, (*shape, *full), dtype)
+        buf = workspace.result(xp, (*shape, *full), dtype) if out is None else out
         buf.fill(0)
     target = buf.swapaxes(0, 1) if swapped else buf
     # windows that neither overlap nor repeat a position: each slot gets one value, so plain
@@ -123,7 +125,11 @@ def scatter_taps(xp, parts, shape, size, lo, k, stride, dil, osz, dtype, swapped
             target[key] += parts(i, tap)
     if not cropped:
         return buf
-    out = workspace.copy(xp, buf[(slice(None), slice(None)) + tuple(
-        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))])
+    crop = buf[(slice(None), slice(None)) + tuple(
+        slice(l_, l_ + sz) for l_, sz in zip(lo, size, strict=True))]
+    if out is None:
+        out = workspace.copy(xp, crop)
+    else:
+        out[...] = crop
     workspace.give(buf)
     return out
