@@ -245,3 +245,25 @@ def test_inplace_sampler_on_leaf_requiring_grad_raises():
         w.uniform_()
     with ember.no_grad():
         w.uniform_()
+
+
+@pytest.mark.parametrize("dtype", [ember.float32, ember.float64, ember.float16])
+def test_scalar_uniform_draw_is_rand_1_and_advances_the_stream_alike(dtype):
+    # host code (transform parameters) draws scalars without making tensors: the values and
+    # the state afterwards must be those of rand(1, dtype=...)
+    g1, g2 = ember.Generator().manual_seed(7), ember.Generator().manual_seed(7)
+    for _ in range(5):
+        a = g1._scalar_uniform(dtype.np)
+        b = ember.rand(1, dtype=dtype, generator=g2).item()
+        assert isinstance(a, float) and a == b and 0.0 <= a < 1.0
+    assert ember.rand(3, generator=g1).tolist() == ember.rand(3, generator=g2).tolist()
+
+
+def test_scalar_integer_draw_is_randint_and_advances_the_stream_alike():
+    g1, g2 = ember.Generator().manual_seed(8), ember.Generator().manual_seed(8)
+    for low, high in [(0, 2), (3, 100), (-50, 7), (0, 2**40)]:
+        a = g1._scalar_integer(low, high)
+        b = ember.randint(low, high, (1,), generator=g2).item()
+        assert isinstance(a, int) and a == b and low <= a < high
+    assert ember.randint(0, 10**6, (4,), generator=g1).tolist() == \
+        ember.randint(0, 10**6, (4,), generator=g2).tolist()

@@ -118,6 +118,21 @@ class Generator:
         with D.device_guard(self.device):
             return self._rng.randint(low, high, shape, dtype=np.int64).astype(np_dtype, copy=False)
 
+    def _scalar_uniform(self, np_dtype=np.float64) -> float:
+        """One U[0, 1) draw as a Python float: the value, and the advance of the stream, of
+        ``rand(1, dtype=...)`` on this (CPU) generator without making a tensor (host code
+        such as transform parameters draws a few per sample; ~0.3 µs instead of ~10 µs)."""
+        if np.dtype(np_dtype) in (np.float32, np.float64) and self.device.type == "cpu":
+            return float(self._rng.random(dtype=np_dtype))
+        return float(self._uniform((1,), np_dtype)[0])
+
+    def _scalar_integer(self, low: int, high: int) -> int:
+        """One draw from ``[low, high)``: the value and stream advance of ``randint(low, high,
+        (1,))`` on this (CPU) generator, as a Python int."""
+        if self.device.type == "cpu":
+            return int(self._rng.integers(low, high))
+        return int(self._integers(low, high, (1,), np.int64)[0])
+
     def _permutation(self, n):
         if self.device.type == "cpu":
             return self._rng.permutation(n)

@@ -51,6 +51,28 @@ def test_random_resized_crop_params_respect_scale_and_ratio():
         assert 0.4 <= w / h <= 2.5
 
 
+def test_random_resized_crop_draws_come_from_the_global_generator():
+    # the parameters are drawn as ember.rand(1, float64) / ember.randint(lo, hi, (1,)) would
+    # draw them (the transform uses scalar draws of the same stream): replay them here
+    ember.manual_seed(5)
+    got = [T.RandomResizedCrop.get_params(X, (0.08, 1.0), (3 / 4, 4 / 3)) for _ in range(20)]
+    flips = [T.RandomHorizontalFlip(0.5)(IMG) is IMG for _ in range(20)]
+    ember.manual_seed(5)
+    want = []
+    for _ in range(20):
+        for _ in range(10):
+            area = 768 * (0.08 + 0.92 * ember.rand(1, dtype=ember.float64).item())
+            lo, hi = math.log(3 / 4), math.log(4 / 3)
+            ar = math.exp(lo + (hi - lo) * ember.rand(1, dtype=ember.float64).item())
+            w, h = round(math.sqrt(area * ar)), round(math.sqrt(area / ar))
+            if 0 < w <= 32 and 0 < h <= 24:
+                want.append((ember.randint(0, 24 - h + 1, (1,)).item(),
+                             ember.randint(0, 32 - w + 1, (1,)).item(), h, w))
+                break
+    assert got == want
+    assert flips == [ember.rand(1).item() >= 0.5 for _ in range(20)]
+
+
 def test_random_resized_crop_fallback_is_centre_crop_clamped_to_ratio():
     # scale > 1 can never fit: the fallback crops the centre with the ratio bound
     i, j, h, w = T.RandomResizedCrop.get_params(X, (2.0, 3.0), (0.5, 1.0))
