@@ -247,3 +247,15 @@ def test_method_forms():
     assert_close(abs(-x), np.array([0.25, 4.0]))
     assert_close(-x, np.array([-0.25, -4.0]))
     assert (+x) is x
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_relu_gradient_passes_through_nan_outputs(create_graph):
+    # PyTorch's threshold_backward zeroes the gradient where the output is <= 0; a NaN output
+    # is not, so its gradient passes (relu(nan) = nan, d/dx = 1), also for relu_
+    x = ember.tensor([float("nan"), -1.0, 0.0, 2.0, float("-inf"), float("inf")],
+                     requires_grad=True)
+    gy = ember.tensor([3.0, 3.0, 3.0, 3.0, 3.0, 3.0])
+    for fn in (ember.relu, lambda t: t.clone().relu_()):
+        (gx,) = ember.autograd.grad(fn(x), x, gy, create_graph=create_graph)
+        assert gx.tolist() == [3.0, 0.0, 0.0, 3.0, 0.0, 3.0]

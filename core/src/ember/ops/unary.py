@@ -158,7 +158,7 @@ Sigmoid = _op("Sigmoid", lambda xp, x: _sigmoid(xp, x),
               lambda s, gy: gy * (s.output * (1 - s.output)).conj(), False, True,
               fast=lambda s, g: (lambda y: (g * _conj_a(y * (1 - y)),))(s.out_array()))
 Relu = _op("Relu", lambda xp, x: _relu(xp, x),
-           lambda s, gy: gy * (s.output > 0), False, True,
+           lambda s, gy: gy * (s.output <= 0).logical_not(), False, True,
            fast=lambda s, g: (_relu_grad(g, s.out_array()),))
 Sinc = _op("Sinc", lambda xp, x: xp.sinc(x), lambda s, gy: gy * _sinc_grad(s.x))
 Angle = _op("Angle", lambda xp, x: _angle(xp, x), lambda s, gy: gy * 0, saves_input=False)
@@ -173,10 +173,14 @@ def _relu(xp, x):
 
 
 def _relu_grad(g, y):
-    """``g * (y > 0)``; for numpy arrays of one shape into a reusable host buffer."""
+    """``g * not(y <= 0)`` (PyTorch's ``threshold_backward``: a NaN output passes the
+    gradient); for numpy arrays of one shape into a reusable host buffer."""
+    xp = xp_of(y)
+    passes = xp.less_equal(y, 0, out=xp.empty(y.shape, dtype=bool))  # an array even if 0-d
+    xp.logical_not(passes, out=passes)
     if type(g) is np.ndarray and type(y) is np.ndarray and g.shape == y.shape:
-        return np.multiply(g, y > 0, out=_host_buffers.empty(g.shape, g.dtype))
-    return g * (y > 0)
+        return np.multiply(g, passes, out=_host_buffers.empty(g.shape, g.dtype))
+    return g * passes
 
 
 def _sigmoid(xp, x):
