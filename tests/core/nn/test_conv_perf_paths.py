@@ -19,8 +19,8 @@ import pytest
 import ember
 import ember.nn.functional as F
 from ember import _host_buffers as workspace
-from ember.nn.functional import _conv_arrays
 from ember.autograd import gradcheck, gradgradcheck
+from ember.nn.functional import _conv_arrays
 from ember.testing import assert_close
 
 
@@ -90,6 +90,16 @@ def _rand(rng, shape):
     return rng.standard_normal(shape)
 
 
+def _case(geom, seed):
+    """``(x, w, y_ref, gy, gx_ref, gw_ref)``: random inputs of ``geom`` and the references."""
+    xs, ws, s, p, d, g = geom
+    rng = np.random.default_rng(seed)
+    x, w = _rand(rng, xs), _rand(rng, ws)
+    y_ref = ref_conv(x, w, s, p, d, g)
+    gy = _rand(rng, y_ref.shape)
+    return (x, w, y_ref, gy, *ref_conv_grads(x, w, gy, s, p, d, g))
+
+
 # (input shape, weight shape, stride, padding, dilation, groups)
 GEOMS = [
     ((2, 3, 34, 34), (4, 3, 3, 3), 1, 1, 1, 1),        # many positions; more out channels
@@ -113,11 +123,7 @@ def _conv(nd):
 @pytest.mark.parametrize("dtype", [ember.float32, ember.float64])
 def test_conv_forward_and_grads_match_reference(geom, dtype, device):
     xs, ws, s, p, d, g = geom
-    rng = np.random.default_rng(0)
-    x, w = _rand(rng, xs), _rand(rng, ws)
-    y_ref = ref_conv(x, w, s, p, d, g)
-    gy = _rand(rng, y_ref.shape)
-    gx_ref, gw_ref = ref_conv_grads(x, w, gy, s, p, d, g)
+    x, w, y_ref, gy, gx_ref, gw_ref = _case(geom, 0)
     xt = ember.tensor(x, dtype=dtype, device=device, requires_grad=True)
     wt = ember.tensor(w, dtype=dtype, device=device, requires_grad=True)
     y = _conv(len(xs) - 2)(xt, wt, stride=s, padding=p, dilation=d, groups=g)
@@ -256,11 +262,7 @@ def test_conv_in_blocks_of_samples_matches_reference(geom, per_block, monkeypatc
     # large batches run im2col + GEMM (and the weight gradient, and the strided input
     # gradient's GEMM + scatter) in blocks of samples; force blocks of 1 and 2 samples here
     xs, ws, s, p, d, g = geom
-    rng = np.random.default_rng(12)
-    x, w = _rand(rng, xs), _rand(rng, ws)
-    y_ref = ref_conv(x, w, s, p, d, g)
-    gy = _rand(rng, y_ref.shape)
-    gx_ref, gw_ref = ref_conv_grads(x, w, gy, s, p, d, g)
+    x, w, y_ref, gy, gx_ref, gw_ref = _case(geom, 12)
     per_sample = xs[1] * int(np.prod(ws[2:])) * int(np.prod(y_ref.shape[2:])) * 8
     monkeypatch.setattr(_conv_arrays, "_BLOCK_BYTES", per_block * per_sample)
     assert _conv_arrays._block(np, xs[0], xs[1], y_ref.shape[2:], ws[2:], np.float64) \
