@@ -313,3 +313,54 @@ def test_module_errors_and_modes(device):
     x = _t(-np.ones(8), device)
     assert_close(m.eval()(x).cpu().numpy(), np.full(8, -0.2))
     assert not np.allclose(m.train()(x).cpu().numpy(), -0.2)
+
+
+NAN, INF = float("nan"), float("inf")
+_SPECIAL = [NAN, -3.0, 3.0, -4.0, 4.0, INF, -INF, 0.5, -0.5, -0.0]
+_E1, _E2, _EH = math.exp(-1.0), math.exp(-2.0), math.exp(-0.5)
+_A, _L = 1.6732632423543772848170429916717, 1.0507009873554804934193349852946  # selu
+# (value, gradient) at _SPECIAL, hand-derived from PyTorch's CPU kernel definitions: the branch
+# tests are x <= threshold (threshold), |x| <= lambd written as -l <= x <= l (shrinks),
+# x <= 0 (elu family: NaN takes the linear branch), x <= -3 / x < 3 (hardswish: x * 0 below,
+# so -inf gives NaN), -3 < x < 3 (hardsigmoid's gradient; NaN's is 0)
+_EXPECTED = {
+    "threshold": (lambda x: F.threshold(x, 0.5, -3.0),
+                  [NAN, -3, 3, -3, 4, INF, -3, -3, -3, -3], [1, 0, 1, 0, 1, 1, 0, 0, 0, 0]),
+    "softshrink": (lambda x: F.softshrink(x, 0.5),
+                   [NAN, -2.5, 2.5, -3.5, 3.5, INF, -INF, 0, -0.0, -0.0],
+                   [1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
+    "hardshrink": (lambda x: F.hardshrink(x, 0.5),
+                   [NAN, -3, 3, -4, 4, INF, -INF, 0, 0, 0], [1, 1, 1, 1, 1, 1, 1, 0, 0, 0]),
+    "hardsigmoid": (F.hardsigmoid, [NAN, 0, 1, 0, 1, 1, 0, 3.5 / 6, 2.5 / 6, 0.5],
+                    [0, 0, 0, 0, 0, 0, 0, 1 / 6, 1 / 6, 1 / 6]),
+    "hardswish": (F.hardswish, [NAN, -0.0, 3, -0.0, 4, INF, NAN, 0.5 * 3.5 / 6, -0.5 * 2.5 / 6,
+                                -0.0],
+                  [1, 0, 1, 0, 1, 1, 0, 0.5 / 3 + 0.5, -0.5 / 3 + 0.5, 0.5]),
+    "elu": (F.elu, [NAN, math.expm1(-3), 3, math.expm1(-4), 4, INF, -1, 0.5, math.expm1(-0.5),
+                    -0.0],
+            [1, math.exp(-3), 1, math.exp(-4), 1, 1, 0, 1, _EH, 1]),
+    "selu": (F.selu, [NAN, _L * _A * math.expm1(-3), _L * 3, _L * _A * math.expm1(-4), _L * 4,
+                      INF, -_L * _A, _L * 0.5, _L * _A * math.expm1(-0.5), -0.0],
+             [_L, _L * _A * math.exp(-3), _L, _L * _A * math.exp(-4), _L, _L, 0, _L,
+              _L * _A * _EH, _L * _A]),
+    "celu": (lambda x: F.celu(x, 2.0),
+             [NAN, 2 * math.expm1(-1.5), 3, 2 * _E2 - 2, 4, INF, -2, 0.5, 2 * math.expm1(-0.25),
+              -0.0],
+             [1, math.exp(-1.5), 1, _E2, 1, 1, 0, 1, math.exp(-0.25), 1]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_EXPECTED))
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_values_and_gradients_at_nan_inf_and_kinks_follow_pytorch(name, create_graph):
+    # a NaN input must never turn into a number, and the branch a NaN takes decides its
+    # gradient; infinities leave no NaN gradients from unselected branches
+    fn, want_y, want_g = _EXPECTED[name]
+    x = ember.tensor(_SPECIAL, dtype=ember.float64, requires_grad=True)
+    y = fn(x)
+    (g,) = ember.autograd.grad(y, x, ember.ones_like(y), create_graph=create_graph)
+    np.testing.assert_allclose(y.detach().numpy(), want_y, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(g.detach().numpy(), want_g, rtol=1e-12, atol=1e-300)
+    # the sign of zero results, too (-0.0 where PyTorch multiplies by 0)
+    got, want = y.detach().numpy(), np.array(want_y)
+    assert list(np.signbit(got[want == 0])) == list(np.signbit(want[want == 0]))

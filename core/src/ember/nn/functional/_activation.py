@@ -237,7 +237,8 @@ def rrelu_(input, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
 
 
 def _threshold(x, threshold, value):
-    return where(x > threshold, x, value)
+    # NOTE: PyTorch's test is x <= threshold, so NaN passes through (with its gradient)
+    return where(x <= threshold, value, x)
 
 
 _threshold_ip = _maybe_inplace(_threshold, "threshold_")
@@ -263,10 +264,11 @@ def threshold_(input, threshold: float, value: float) -> Tensor:
 
 # ---------------------------------------------------------------------- exponential family
 def _elu(x, alpha, scale, input_scale):
-    # NOTE: expm1 sees min(x, 0) only, so large positive inputs give no inf * 0 = NaN gradient
-    safe = where(x > 0, 0.0, x)
+    # NOTE: expm1 sees min(x, 0) only, so large positive inputs give no inf * 0 = NaN gradient;
+    # PyTorch takes the exponential branch where x <= 0, so NaN takes the linear one
+    safe = where(x <= 0, x, 0.0)
     neg = (safe * input_scale).expm1() * alpha
-    out = where(x > 0, x, neg)
+    out = where(x <= 0, neg, x)
     return out * scale if scale != 1.0 else out
 
 
@@ -477,7 +479,9 @@ def softshrink(input, lambd: float = 0.5) -> Tensor:
     """
     _check(input, "softshrink")
     _check_lambd(input, lambd, "softshrink")
-    return where(input > lambd, input - lambd, where(input < -lambd, input + lambd, 0.0))
+    # NOTE: PyTorch zeroes [-lambd, lambd] (as x * 0: -0.0 stays negative); NaN passes
+    inside = (input >= -lambd) & (input <= lambd)
+    return where(inside, input * 0, where(input > lambd, input - lambd, input + lambd))
 
 
 def hardshrink(input, lambd: float = 0.5) -> Tensor:
@@ -489,7 +493,8 @@ def hardshrink(input, lambd: float = 0.5) -> Tensor:
         tensor([-1.,  0.,  1.])
     """
     _check(input, "hardshrink")
-    return where((input > lambd) | (input < -lambd), input, 0.0)
+    # NOTE: PyTorch zeroes [-lambd, lambd]; NaN passes (with its gradient)
+    return where((input >= -lambd) & (input <= lambd), 0.0, input)
 
 
 def tanhshrink(input) -> Tensor:
@@ -517,7 +522,10 @@ def softsign(input) -> Tensor:
 
 
 def _hardsigmoid(x):
-    return where(x <= -3, 0.0, where(x >= 3, 1.0, x / 6 + 0.5))
+    # NOTE: PyTorch's gradient is 1/6 strictly inside (-3, 3), else 0 (NaN: output NaN,
+    # gradient 0)
+    inside = (x > -3) & (x < 3)
+    return where(inside, x / 6 + 0.5, where(x <= -3, 0.0, where(x >= 3, 1.0, x.detach())))
 
 
 _hardsigmoid_ip = _maybe_inplace(_hardsigmoid, "hardsigmoid_")
@@ -536,8 +544,11 @@ def hardsigmoid(input, inplace: bool = False) -> Tensor:
 
 
 def _hardswish(x):
-    # NOTE: gradients at the kinks are PyTorch's: 0 at x = -3, 1 at x = 3
-    return where(x <= -3, 0.0, where(x >= 3, x, x * (x + 3) / 6))
+    # NOTE: PyTorch's values and gradients: x * 0 for x <= -3 (gradient 0; -inf gives NaN as
+    # in PyTorch), x (gradient 1) from 3 up and for NaN; the quadratic sees only (-3, 3), so
+    # infinite inputs leave no inf * 0 = NaN gradient
+    mid = where((x > -3) & (x < 3), x, 0.0)
+    return where(x <= -3, x * 0, where(x < 3, mid * (mid + 3) / 6, x))
 
 
 _hardswish_ip = _maybe_inplace(_hardswish, "hardswish_")
