@@ -560,7 +560,7 @@ def hardswish(input, inplace: bool = False) -> Tensor:
     Example:
         >>> import ember
         >>> ember.nn.functional.hardswish(ember.tensor([-4.0, 0.0, 4.0]))
-        tensor([0., 0., 4.])
+        tensor([-0., 0., 4.])
     """
     _check(input, "hardswish")
     return _hardswish_ip(input, inplace=inplace)
