@@ -48,9 +48,9 @@ def _run_chunk_list(chunks, tmp_pool: dict) -> None:
         a0 = arrays[0]
         key = a0.dtype.str
         buf = tmp_pool.get(key)
-        if buf is None or buf.shape[0] < n_tmp:
-            buf = tmp_pool[key] = np.empty((max(n_tmp, 3), _CHUNK), dtype=a0.dtype)
         k = a0.size
+        if buf is None or buf.shape[0] < n_tmp or buf.shape[1] < k:
+            buf = tmp_pool[key] = np.empty((max(n_tmp, 3), max(k, _CHUNK)), dtype=a0.dtype)
         kernel(*arrays, *(buf[i, :k] for i in range(n_tmp)))
 
 
