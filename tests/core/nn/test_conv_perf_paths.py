@@ -252,6 +252,8 @@ BLOCK_GEOMS = [
     ((5, 3, 11, 11), (4, 3, 3, 3), 2, 1, 1, 1),    # strided: im2col and col2im per block
     ((5, 4, 9, 9), (4, 1, 3, 3), 2, 1, 1, 4),      # depthwise, strided
     ((5, 2, 30), (3, 2, 5), 1, 2, 1, 1),           # 1-D
+    ((5, 2, 6, 7, 8), (3, 2, 3, 3, 3), 1, 1, 1, 1),  # 3-D, wide grid
+    ((5, 3, 13, 13), (4, 3, 3, 3), 1, 2, 2, 1),    # dilated, exact im2col (1/5 junk)
 ]
 
 
@@ -276,7 +278,7 @@ def test_conv_in_blocks_of_samples_matches_reference(geom, per_block, monkeypatc
     assert_close(xt.grad, ember.tensor(gx_ref))
     assert_close(wt.grad, ember.tensor(gw_ref))
     # the transposed convolution's scatter runs in the same blocks
-    gx = F.conv_transpose2d if len(xs) == 4 else F.conv_transpose1d
+    gx = {3: F.conv_transpose1d, 4: F.conv_transpose2d, 5: F.conv_transpose3d}[len(xs)]
     got = gx(ember.tensor(gy), wt.detach(), stride=s, padding=p, dilation=d, groups=g,
              output_padding=tuple(n - ((o - 1) * s - 2 * p + d * (k - 1) + 1)
                                   for n, o, k in zip(xs[2:], gy.shape[2:], ws[2:],
