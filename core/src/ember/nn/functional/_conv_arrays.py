@@ -72,6 +72,13 @@ def im2col(xp, x, g: Geom, osz, k):
     return cols
 
 
+def _padded_sizes(g: Geom, size, osz, k) -> list:
+    """Per spatial dim: the input padded by ``lo`` before and after only as far as the last
+    window of a stride-1 conv reaches."""
+    return [max(lo + s, o + d * (kk - 1))
+            for lo, s, o, d, kk in zip(g.lo, size, osz, g.dil, k, strict=True)]
+
+
 def _wide_cols(xp, x, g: Geom, osz, k):
     """Stride-1 im2col on the padded grid: ``(cols, wide)``.
 
@@ -85,9 +92,8 @@ def _wide_cols(xp, x, g: Geom, osz, k):
     n, c = x.shape[:2]
     size = x.shape[2:]
     nd = len(k)
-    hi = [max(0, o + d * (kk - 1) - s - lo)
-          for o, d, kk, s, lo in zip(osz, g.dil, k, size, g.lo, strict=True)]
-    sp = [lo + s + h for lo, s, h in zip(g.lo, size, hi, strict=True)]
+    sp = _padded_sizes(g, size, osz, k)
+    hi = [p - lo - s for p, lo, s in zip(sp, g.lo, size, strict=True)]
     flat_stride = [math.prod(sp[i + 1:]) for i in range(nd)]
     length = osz[0] * flat_stride[0]
     reach = sum((kk - 1) * d * f for kk, d, f in zip(k, g.dil, flat_stride, strict=True))
@@ -115,9 +121,8 @@ def _columns(xp, x, g: Geom, osz, k):
         # the junk positions cost GEMM work in the forward and both gradients: 16x256x14x14
         # 3x3 (1/8 junk) forward + backward 64 -> 60 ms exact, 16x512x7x7 (2/9) 73 -> 63 ms
         # (measured with blocked columns); at 1/15 junk (28x28) both are equal
-        sp = [max(lo + s, o + d * (kk - 1)) for lo, s, o, d, kk in
-              zip(g.lo[1:], x.shape[3:], osz[1:], g.dil[1:], k[1:], strict=True)]
-        if math.prod(osz[1:]) * 12 >= math.prod(sp) * 11:
+        sp = _padded_sizes(g, x.shape[2:], osz, k)
+        if math.prod(osz[1:]) * 12 >= math.prod(sp[1:]) * 11:
             return _wide_cols(xp, x, g, osz, k)
     return im2col(xp, x, g, osz, k), None
 
@@ -174,6 +179,21 @@ def _block(xp, n: int, c: int, osz, k, dtype) -> int:
     return max(1, min(n, _BLOCK_BYTES // max(1, per_sample)))
 
 
+def _cols_product(xp, wm, cols, n, osz, out=None):
+    """The convolution ``(N, O, *osz)`` of ``n`` samples from their ``(columns, wide)``,
+    written into ``out`` when given; a product on the wide grid is cropped (a copy)."""
+    cols, wide = cols
+    if wide is None or tuple(wide) == tuple(osz):
+        return _gemm_nop(xp, wm, cols, n, osz, out=out)
+    prod = _gemm_nop(xp, wm, cols, n, wide, temp=True)
+    if out is None:
+        out = workspace.copy(xp, prod[_crop(osz)])
+    else:
+        out[...] = prod[_crop(osz)]
+    workspace.give(prod)
+    return out
+
+
 def _fwd_blocks(xp, x, wm, g: Geom, osz, k, bs: int):
     """The im2col forward ``(N, O, *osz)`` in blocks of ``bs`` samples; the columns of each
     block go back to the workspace before the next is copied (the same cached buffer)."""
@@ -182,14 +202,9 @@ def _fwd_blocks(xp, x, wm, g: Geom, osz, k, bs: int):
                          np.result_type(wm.dtype, x.dtype))
     for s in range(0, n, bs):
         xb = x[s:s + bs]
-        cols, wide = _columns(xp, xb, g, osz, k)
-        if wide is None or tuple(wide) == tuple(osz):
-            _gemm_nop(xp, wm, cols, xb.shape[0], osz, out=y[s:s + bs])
-        else:
-            prod = _gemm_nop(xp, wm, cols, xb.shape[0], wide, temp=True)
-            y[s:s + bs] = prod[_crop(osz)]
-            workspace.give(prod)
-        release((cols, wide))
+        cols = _columns(xp, xb, g, osz, k)
+        _cols_product(xp, wm, cols, xb.shape[0], osz, out=y[s:s + bs])
+        release(cols)
     return y
 
 
@@ -216,13 +231,7 @@ def conv_fwd_cols(xp, x, w, b, g: Geom, osz):
         y = _fwd_blocks(xp, x, w.reshape(g.groups, o // g.groups, -1), g, osz, k, bs)
     else:
         cols = _columns(xp, x, g, osz, k)
-        wm = w.reshape(g.groups, o // g.groups, -1)
-        if cols[1] is None or tuple(cols[1]) == tuple(osz):
-            y = _gemm_nop(xp, wm, cols[0], n, osz)
-        else:  # the product on the wide grid is cropped into the result (a copy)
-            wide = _gemm_nop(xp, wm, cols[0], n, cols[1], temp=True)
-            y = workspace.copy(xp, wide[_crop(osz)])
-            workspace.give(wide)
+        y = _cols_product(xp, w.reshape(g.groups, o // g.groups, -1), cols, n, osz)
     if b is not None:
         y += b.reshape((1, o) + (1,) * nd)
     return y, cols
