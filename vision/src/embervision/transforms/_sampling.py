@@ -1,7 +1,10 @@
-"""Beta and Dirichlet draws from ember's global CPU generator (ember has no ``distributions``).
+"""Random draws of the transforms from ember's global CPU generator.
 
-The draws go through the numpy ``Generator`` behind ``ember.random.default_generator``, so
-``ember.manual_seed`` makes AugMix, MixUp and CutMix reproducible. The streams differ from
+Scalar draws (:func:`rand`, :func:`uniform`, :func:`randint`) give the values of
+``ember.rand(1)`` / ``ember.randint(low, high, (1,))`` and advance the stream alike, without
+making tensors (they run a few times per image). Beta and Dirichlet draws (ember has no
+``distributions``) go through the numpy ``Generator`` behind ``ember.random.default_generator``.
+So ``ember.manual_seed`` makes every random transform reproducible; the streams differ from
 PyTorch's bit for bit (as every ember random stream does).
 """
 
@@ -18,6 +21,23 @@ from ember import random as _random
 def _numpy_rng() -> np.random.Generator:
     # looked up on every draw: manual_seed replaces the generator's numpy stream
     return _random.default_generator._rng
+
+
+def rand() -> float:
+    """``float(ember.rand(1))``: a draw in the default dtype from the global generator."""
+    return _random.default_generator._scalar_uniform(ember.get_default_dtype().np)
+
+
+def uniform(low: float, high: float) -> float:
+    """One draw of U(low, high), as ``torch.empty(1).uniform_(low, high)`` computes it:
+    ``low + (high - low) * u`` with ``u`` the value of ``ember.rand(1, dtype=float64)``."""
+    low, high = float(low), float(high)
+    return low + (high - low) * _random.default_generator._scalar_uniform(np.float64)
+
+
+def randint(low: int, high: int) -> int:
+    """One draw from ``[low, high)``: the value of ``ember.randint(low, high, (1,))``."""
+    return _random.default_generator._scalar_integer(int(low), int(high))
 
 
 def check_concentration(alpha, owner: str) -> float:

@@ -6,36 +6,13 @@ import numbers
 import random
 from collections.abc import Sequence
 
-import numpy as np
-
 import ember
 import ember.nn as nn
 
 from . import functional as F
+from ._sampling import rand as _rand
 
 __all__ = ["Compose", "Lambda", "RandomApply", "RandomChoice", "RandomOrder", "RandomTransforms"]
-
-
-def _uniform(low: float, high: float) -> float:
-    """One draw of U(low, high) from ember's global generator (like ``torch.empty(1).uniform_``).
-
-    NOTE: ``low + (high - low) * rand()`` is what ``uniform_`` computes; the scalar draw gives
-    the value of ``ember.rand(1, dtype=float64)`` without making a tensor (this runs a few
-    times per image).
-    """
-    low, high = float(low), float(high)
-    return low + (high - low) * ember.random.default_generator._scalar_uniform(np.float64)
-
-
-def _randint(low: int, high: int) -> int:
-    """One draw from ``[low, high)`` with ember's global generator (``ember.randint(low, high,
-    (1,))``'s value)."""
-    return ember.random.default_generator._scalar_integer(int(low), int(high))
-
-
-def _rand() -> float:
-    """``float(ember.rand(1))``: a draw in the default dtype from the global generator."""
-    return ember.random.default_generator._scalar_uniform(ember.get_default_dtype().np)
 
 
 def _setup_size(size, error_msg: str) -> tuple[int, int]:

@@ -11,7 +11,10 @@ import ember
 import ember.nn as nn
 
 from . import functional as F
-from ._transforms_base import _rand, _randint, _setup_size, _uniform
+from ._sampling import rand as _rand
+from ._sampling import randint as _randint
+from ._sampling import uniform as _uniform
+from ._transforms_base import _setup_size
 
 __all__ = ["ColorJitter", "Grayscale", "RandomGrayscale", "GaussianBlur", "RandomInvert",
            "RandomPosterize", "RandomSolarize", "RandomAdjustSharpness", "RandomAutocontrast",

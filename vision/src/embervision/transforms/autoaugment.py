@@ -86,7 +86,15 @@ def _fill_for(img, fill):
 
 
 def _randint(n: int) -> int:
-    return int(ember.randint(n, (1,)).item())
+    return _sampling.randint(0, n)
+
+
+def _randint_range(low: int, high: int) -> int:
+    return _sampling.randint(low, high)
+
+
+def _rand() -> float:
+    return _sampling.rand()
 
 
 class AutoAugmentPolicy(Enum):
@@ -315,14 +323,6 @@ def _augmix_space(num_bins: int, height: int, width: int, all_ops: bool, v2: boo
         for name in ("Brightness", "Color", "Contrast", "Sharpness"):
             space[name] = (_linspace32(0.0, 0.9, num_bins), True)
     return space
-
-
-def _randint_range(low: int, high: int) -> int:
-    return int(ember.randint(low, high, (1,)).item())
-
-
-def _rand() -> float:
-    return float(ember.rand(1).item())
 
 
 def _check_augmix_args(severity, mixture_width, alpha, owner: str) -> float:

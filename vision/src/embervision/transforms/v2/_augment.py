@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import ember
 
 from ... import tv_tensors
+from .. import _sampling
 from .. import _transforms_base as B
 from .. import autoaugment as _aa
 from .._functional_tensor import _max_value
@@ -73,10 +74,10 @@ class RandomPhotometricDistort(Transform):
         params = {}
         for key, rng in (("brightness", self.brightness), ("contrast", self.contrast),
                          ("saturation", self.saturation), ("hue", self.hue)):
-            params[key] = B._uniform(rng[0], rng[1]) if rng is not None and \
-                B._rand() < self.p else None
-        params["contrast_before"] = B._rand() < 0.5
-        params["perm"] = ember.randperm(c).tolist() if B._rand() < self.p else None
+            params[key] = _sampling.uniform(rng[0], rng[1]) if rng is not None and \
+                _sampling.rand() < self.p else None
+        params["contrast_before"] = _sampling.rand() < 0.5
+        params["perm"] = ember.randperm(c).tolist() if _sampling.rand() < self.p else None
         return params
 
     def transform(self, inpt, params):
@@ -116,7 +117,7 @@ class RandomShortestSize(_ResizeBase):
 
     def make_params(self, flat_inputs):
         h, w = query_size(flat_inputs)
-        min_size = self.min_size[B._randint(0, len(self.min_size))]
+        min_size = self.min_size[_sampling.randint(0, len(self.min_size))]
         r = min_size / min(h, w)
         if self.max_size is not None:
             r = min(r, self.max_size / max(h, w))
@@ -135,7 +136,7 @@ class RandomResize(_ResizeBase):
         self.min_size, self.max_size = min_size, max_size
 
     def make_params(self, flat_inputs):
-        return dict(size=[B._randint(self.min_size, self.max_size)])
+        return dict(size=[_sampling.randint(self.min_size, self.max_size)])
 
 
 class ScaleJitter(_ResizeBase):
@@ -150,7 +151,7 @@ class ScaleJitter(_ResizeBase):
 
     def make_params(self, flat_inputs):
         h, w = query_size(flat_inputs)
-        scale = self.scale_range[0] + B._rand() * (self.scale_range[1] - self.scale_range[0])
+        scale = self.scale_range[0] + _sampling.rand() * (self.scale_range[1] - self.scale_range[0])
         r = min(self.target_size[1] / h, self.target_size[0] / w) * scale
         return dict(size=[int(h * r), int(w * r)])
 

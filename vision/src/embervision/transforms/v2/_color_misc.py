@@ -10,7 +10,7 @@ from PIL import Image as _PIL
 import ember
 
 from ... import tv_tensors
-from .. import _transforms_base as B
+from .. import _sampling
 from .._transforms_color import _check_input
 from . import functional as F
 from ._transform import Transform, _RandomApplyTransform, query_chw, tree_flatten
@@ -39,7 +39,7 @@ class ColorJitter(Transform):
         fn_idx = ember.randperm(4).tolist()
 
         def draw(r):
-            return None if r is None else B._uniform(r[0], r[1])
+            return None if r is None else _sampling.uniform(r[0], r[1])
 
         return dict(fn_idx=fn_idx, b=draw(self.brightness), c=draw(self.contrast),
                     s=draw(self.saturation), h=draw(self.hue))
@@ -92,7 +92,7 @@ class GaussianBlur(Transform):
         self.kernel_size, self.sigma = v1.kernel_size, v1.sigma
 
     def make_params(self, flat_inputs):
-        s = B._uniform(self.sigma[0], self.sigma[1])
+        s = _sampling.uniform(self.sigma[0], self.sigma[1])
         return dict(sigma=[s, s])
 
     def transform(self, inpt, params):
@@ -159,16 +159,16 @@ class RandomErasing(_RandomApplyTransform):
         area = h * w
         log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         for _ in range(10):
-            erase_area = area * B._uniform(self.scale[0], self.scale[1])
-            aspect = math.exp(B._uniform(log_ratio[0], log_ratio[1]))
+            erase_area = area * _sampling.uniform(self.scale[0], self.scale[1])
+            aspect = math.exp(_sampling.uniform(log_ratio[0], log_ratio[1]))
             eh = int(round(math.sqrt(erase_area * aspect)))
             ew = int(round(math.sqrt(erase_area / aspect)))
             if not (eh < h and ew < w):
                 continue
             v = (ember.empty((c, eh, ew), dtype=ember.float32).normal_() if value is None
                  else ember.tensor(value)[:, None, None])
-            return dict(i=B._randint(0, h - eh + 1), j=B._randint(0, w - ew + 1), h=eh, w=ew,
-                        v=v)
+            return dict(i=_sampling.randint(0, h - eh + 1), j=_sampling.randint(0, w - ew + 1),
+                        h=eh, w=ew, v=v)
         return dict(i=0, j=0, h=h, w=w, v=None)
 
     def transform(self, inpt, params):

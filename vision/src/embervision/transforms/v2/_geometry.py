@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
+from .. import _sampling
 from .. import _transforms_base as B
 from .._transforms_geometry import RandomPerspective as _V1Perspective
 from ..functional import InterpolationMode, _interpolation
@@ -94,13 +95,13 @@ class RandomResizedCrop(Transform):
         area = height * width
         log_ratio = (math.log(self.ratio[0]), math.log(self.ratio[1]))
         for _ in range(10):
-            target_area = area * B._uniform(self.scale[0], self.scale[1])
-            aspect = math.exp(B._uniform(log_ratio[0], log_ratio[1]))
+            target_area = area * _sampling.uniform(self.scale[0], self.scale[1])
+            aspect = math.exp(_sampling.uniform(log_ratio[0], log_ratio[1]))
             w = int(round(math.sqrt(target_area * aspect)))
             h = int(round(math.sqrt(target_area / aspect)))
             if 0 < w <= width and 0 < h <= height:
-                return dict(top=B._randint(0, height - h + 1), left=B._randint(0, width - w + 1),
-                            height=h, width=w)
+                return dict(top=_sampling.randint(0, height - h + 1),
+                            left=_sampling.randint(0, width - w + 1), height=h, width=w)
         in_ratio = float(width) / float(height)
         if in_ratio < min(self.ratio):
             w, h = width, int(round(width / min(self.ratio)))
@@ -157,8 +158,8 @@ class RandomCrop(Transform):
                              f"{(h, w)}")
         pad = [left, top, right, bottom]
         needs_pad = any(pad)
-        top_c = B._randint(0, h - ch + 1) if h > ch else 0
-        left_c = B._randint(0, w - cw + 1) if w > cw else 0
+        top_c = _sampling.randint(0, h - ch + 1) if h > ch else 0
+        left_c = _sampling.randint(0, w - cw + 1) if w > cw else 0
         return dict(needs_pad=needs_pad, padding=pad, top=top_c, left=left_c, height=ch,
                     width=cw)
 
@@ -179,7 +180,7 @@ class RandomRotation(Transform):
         self.expand, self.center, self.fill = expand, center, fill
 
     def make_params(self, flat_inputs):
-        return dict(angle=B._uniform(self.degrees[0], self.degrees[1]))
+        return dict(angle=_sampling.uniform(self.degrees[0], self.degrees[1]))
 
     def transform(self, inpt, params):
         fill = _fill_for(self.fill, inpt)
@@ -247,10 +248,10 @@ class RandomZoomOut(_RandomApplyTransform):
 
     def make_params(self, flat_inputs):
         orig_h, orig_w = query_size(flat_inputs)
-        r = B._uniform(self.side_range[0], self.side_range[1])
+        r = _sampling.uniform(self.side_range[0], self.side_range[1])
         canvas_w, canvas_h = int(orig_w * r), int(orig_h * r)
-        left = int((canvas_w - orig_w) * B._rand())
-        top = int((canvas_h - orig_h) * B._rand())
+        left = int((canvas_w - orig_w) * _sampling.rand())
+        top = int((canvas_h - orig_h) * _sampling.rand())
         right, bottom = canvas_w - (left + orig_w), canvas_h - (top + orig_h)
         return dict(padding=[left, top, right, bottom])
 

@@ -214,8 +214,8 @@ class CutMix(_BaseMixUpCutMix):
     def make_params(self, flat_inputs):
         lam = self._sample_lambda()
         H, W = query_size(flat_inputs)
-        r_x = int(ember.randint(W, (1,)).item())
-        r_y = int(ember.randint(H, (1,)).item())
+        r_x = _sampling.randint(0, W)
+        r_y = _sampling.randint(0, H)
         r = 0.5 * math.sqrt(1.0 - lam)
         r_w_half, r_h_half = int(r * W), int(r * H)
         x1, y1 = max(r_x - r_w_half, 0), max(r_y - r_h_half, 0)

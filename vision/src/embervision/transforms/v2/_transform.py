@@ -11,6 +11,7 @@ import ember
 import ember.nn as nn
 
 from ... import tv_tensors
+from .. import _sampling
 
 __all__ = ["Transform", "Compose", "RandomApply", "RandomChoice", "RandomOrder", "Identity",
            "Lambda"]
@@ -138,7 +139,7 @@ class _RandomApplyTransform(Transform):
 
     def forward(self, *inputs):
         sample = inputs if len(inputs) > 1 else inputs[0]
-        if float(ember.rand(1).item()) >= self.p:
+        if _sampling.rand() >= self.p:
             return sample
         return super().forward(*inputs)
 
@@ -180,7 +181,7 @@ class RandomApply(Transform):
 
     def forward(self, *inputs):
         sample = inputs if len(inputs) > 1 else inputs[0]
-        if float(ember.rand(1).item()) >= self.p:
+        if _sampling.rand() >= self.p:
             return sample
         for t in self.transforms:
             sample = t(sample)
