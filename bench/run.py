@@ -201,6 +201,10 @@ def machine_lines(ember: ModuleType, ref: ModuleType | None, threads: int,
         if blas
         else "unknown (threadpoolctl not installed)"
     )
+    forced = {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS",
+                                         "OPENBLAS_L2_SIZE", "OMP_WAIT_POLICY") if k in os.environ}
+    if forced:  # settings of the environment that change the kernels or the threads' waiting
+        blas_text += "; set in the environment: " + ", ".join(f"{k}={v}" for k, v in forced.items())
     lines = [
         f"- date: {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}",
         f"- machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs",
