@@ -73,8 +73,10 @@ def _try_install_torchvision(session: nox.Session) -> None:
 
 @nox.session(name="tests-core", tags=["tests"])
 def tests_core(session: nox.Session) -> None:
-    """Run the core's tests and the doctests in its source."""
-    session.install("-e", "core", *TEST_DEPS)
+    """Run the core's tests and the doctests in its source (with the optional numba, so both
+    the compiled optimizer loops and the numpy kernels they must match are tested; the domain
+    sessions run without it)."""
+    session.install("-e", "core[numba]", *TEST_DEPS)
     session.run(
         "pytest",
         "tests/core",
@@ -112,7 +114,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(venv_backend="venv", reuse_venv=True)
 def bench(session: nox.Session) -> None:
     """Time ember against PyTorch (when installable); ``-- --out bench/RESULTS.md`` saves."""
-    session.install("-e", "core", "-e", "vision", "threadpoolctl")
+    session.install("-e", "core[numba]", "-e", "vision", "threadpoolctl")
     if _try_install_torch(session):
         _try_install_torchvision(session)
     session.run("python", "bench/run.py", *session.posargs)
@@ -121,7 +123,7 @@ def bench(session: nox.Session) -> None:
 @nox.session(venv_backend="venv", reuse_venv=True)
 def parity(session: nox.Session) -> None:
     """Compare ember with PyTorch on the tests marked ``parity``; skipped without PyTorch."""
-    session.install("-e", "core", "-e", "vision", *TEST_DEPS)
+    session.install("-e", "core[numba]", "-e", "vision", *TEST_DEPS)
     if not _try_install_torch(session):
         session.skip(f"parity needs PyTorch, and {TORCH} could not be installed here")
     _try_install_torchvision(session)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import pickle
+import warnings
 
 import numpy as np
 import pytest
@@ -366,3 +367,27 @@ def test_stateless_updates_leave_no_state_entry():
     a.sum().backward()
     adam.step()
     assert set(adam.state[a]) == {"step", "exp_avg", "exp_avg_sq"}
+
+
+@pytest.mark.parametrize("compiled", [False, True])
+def test_step_does_not_warn_about_inf_and_nan(compiled, monkeypatch):
+    """PyTorch never warns about inf/NaN that an update produces; numpy's kernels would
+    (invalid value in add/subtract), on the main thread and on the chunk workers."""
+    from ember.optim import _cpu_kernels
+    if not compiled:
+        monkeypatch.setattr(_cpu_kernels, "_numba", [False])
+    elif _cpu_kernels.cpu_loop("adam", np.float32) is None:
+        pytest.skip("the compiled loops need the optional numba")
+    big = ember.nn.Parameter(ember.zeros(1 << 20))
+    small = ember.nn.Parameter(ember.zeros(5))
+    opts = [SGD([big, small], lr=0.1, momentum=0.9), Adam([big, small], lr=0.1)]
+    for _ in range(2):
+        g = np.full(1 << 20, np.inf, np.float32)
+        g[::2] = -np.inf
+        big.grad = ember.tensor(g)
+        small.grad = ember.tensor(g[:5])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for opt in opts:
+                opt.step()
+    assert np.isnan(big.detach().numpy()).all() and np.isnan(small.detach().numpy()).all()

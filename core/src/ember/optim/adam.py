@@ -109,23 +109,29 @@ class Adam(Optimizer):
                   decay=1 - lr * wd if group["decoupled_weight_decay"] and wd != 0 else None,
                   maximize=group["maximize"])
             return
-        kernel = _adam_kernel(
-            beta1=beta1, beta2=beta2, eps=group["eps"], maximize=group["maximize"],
-            l2=0 if group["decoupled_weight_decay"] else wd,
-            decay=1 - lr * wd if group["decoupled_weight_decay"] and wd != 0 else None,
-            step_size=lr / bias_correction1, bias_correction2_sqrt=bias_correction2 ** 0.5,
-            amsgrad=group["amsgrad"])
-        arrays = [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data]
-        if group["amsgrad"]:
-            arrays.append(state["max_exp_avg_sq"]._data)
-        self._defer(kernel, arrays, 3)
+        eps, maximize, amsgrad = group["eps"], group["maximize"], group["amsgrad"]
+        l2 = 0 if group["decoupled_weight_decay"] else wd
+        decay = 1 - lr * wd if group["decoupled_weight_decay"] and wd != 0 else None
+        step_size, bc2_sqrt = lr / bias_correction1, bias_correction2 ** 0.5
+        kernel = _adam_kernel(beta1=beta1, beta2=beta2, eps=eps, maximize=maximize, l2=l2,
+                              decay=decay, step_size=step_size,
+                              bias_correction2_sqrt=bc2_sqrt, amsgrad=amsgrad)
+        v = state["exp_avg_sq"]._data
+        arrays = [p._data, g, state["exp_avg"]._data, v,
+                  state["max_exp_avg_sq"]._data if amsgrad else v]
+        w = 1 - beta1
+        loop = ("adam", (w, 1 - w, beta2, 1 - beta2, bc2_sqrt, eps, -step_size, l2,
+                         1 if decay is None else decay, abs(w) < 0.5, decay is not None,
+                         maximize, amsgrad))
+        self._defer(kernel, arrays, 3, loop)
 
 
 def _adam_kernel(*, beta1, beta2, eps, maximize, l2, decay, step_size, bias_correction2_sqrt,
                  amsgrad):
     """The in-place Adam update of one parameter (or one chunk of it) as
-    ``kernel(p, g, m, v, [vmax,] gbuf, tmp, denom)``, PyTorch's single-tensor order of
-    operations: ``m.lerp_(g, 1 - beta1)``, ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``,
+    ``kernel(p, g, m, v, vmax, gbuf, tmp, denom)`` (``vmax`` is used only with ``amsgrad``),
+    PyTorch's single-tensor order of operations: ``m.lerp_(g, 1 - beta1)``,
+    ``v.mul_(beta2).addcmul_(g, g, value=1 - beta2)``,
     ``denom = sqrt(v) / bias_correction2_sqrt + eps``, ``p.addcdiv_(m, denom, -step_size)``.
 
     NOTE: a closure over the hyper-parameters with the ``_kernels`` steps written inline: it
@@ -139,8 +145,7 @@ def _adam_kernel(*, beta1, beta2, eps, maximize, l2, decay, step_size, bias_corr
     neg_step = -step_size
     plain = not maximize and l2 == 0 and decay is None
 
-    def kernel(p, g, m, v, *rest):
-        gbuf, tmp, denom = rest[-3:]
+    def kernel(p, g, m, v, vmax, gbuf, tmp, denom):
         if not plain:
             if decay is not None:
                 p *= decay
@@ -157,7 +162,6 @@ def _adam_kernel(*, beta1, beta2, eps, maximize, l2, decay, step_size, bias_corr
         tmp *= g
         v += tmp
         if amsgrad:
-            vmax = rest[0]
             np.maximum(vmax, v, out=vmax)
             v = vmax
         sqrt(v, out=denom)

@@ -23,11 +23,13 @@ import numpy as np
 from .._tensor import Tensor
 from ..autograd.grad_mode import enable_grad, no_grad
 from ..nn.modules._module_hooks import RemovableHandle
-from ..ops._dispatch import xp_of
+from ..ops._dispatch import loud, quiet, xp_of
+from ._cpu_kernels import cpu_loop
 
 __all__ = ["Optimizer", "required"]
 
 _CHUNK = 1 << 17            # elements per chunk (512 KiB of float32): fits the L2 cache
+_LOOP_CHUNK = 1 << 18       # elements per chunk of a compiled loop (see _cpu_kernels)
 _PARALLEL_MIN = 1 << 19     # elements per step below which one thread does everything
 _POOL: list = [None, 0]     # [ThreadPoolExecutor, its size]
 
@@ -44,14 +46,21 @@ _NUM_THREADS: list = [None]
 
 
 def _run_chunk_list(chunks, tmp_pool: dict) -> None:
-    for kernel, arrays, n_tmp in chunks:
-        a0 = arrays[0]
-        key = a0.dtype.str
-        buf = tmp_pool.get(key)
-        k = a0.size
-        if buf is None or buf.shape[0] < n_tmp or buf.shape[1] < k:
-            buf = tmp_pool[key] = np.empty((max(n_tmp, 3), max(k, _CHUNK)), dtype=a0.dtype)
-        kernel(*arrays, *(buf[i, :k] for i in range(n_tmp)))
+    token = quiet()  # a worker thread starts with numpy's default (warning) error state
+    try:
+        for kernel, arrays, n_tmp in chunks:
+            if not n_tmp:
+                kernel(*arrays)
+                continue
+            a0 = arrays[0]
+            key = a0.dtype.str
+            buf = tmp_pool.get(key)
+            k = a0.size
+            if buf is None or buf.shape[0] < n_tmp or buf.shape[1] < k:
+                buf = tmp_pool[key] = np.empty((max(n_tmp, 3), max(k, _CHUNK)), dtype=a0.dtype)
+            kernel(*arrays, *(buf[i, :k] for i in range(n_tmp)))
+    finally:
+        loud(token)
 
 
 def _run_chunked(pending, opt) -> None:
@@ -61,8 +70,10 @@ def _run_chunked(pending, opt) -> None:
     chunks = []
     for kernel, flats, n_tmp in pending:
         n = flats[0].size
-        for s in range(0, n, _CHUNK):
-            chunks.append((kernel, [a[s:s + _CHUNK] for a in flats], n_tmp))
+        # a compiled loop (no scratch arrays) makes one pass: its chunks need not fit a cache
+        step = _CHUNK if n_tmp else _LOOP_CHUNK
+        for s in range(0, n, step):
+            chunks.append((kernel, [a[s:s + step] for a in flats], n_tmp))
     nt = min(_num_threads(), len(chunks))
     pools = opt.__dict__.setdefault("_chunk_tmp", [])
     while len(pools) < nt:
@@ -340,9 +351,14 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        with no_grad():
-            for group in self.param_groups:
-                self._step_group(group)
+        # NOTE: like PyTorch, no warning for inf/NaN that the arithmetic produces
+        token = quiet()
+        try:
+            with no_grad():
+                for group in self.param_groups:
+                    self._step_group(group)
+        finally:
+            loud(token)
         return loss
 
     def _step_group(self, group: dict) -> None:
@@ -370,10 +386,16 @@ class Optimizer:
         pending, self._pending = self._pending, []
         _run_chunked(pending, self)
 
-    def _defer(self, kernel, arrays, n_tmp: int) -> None:
+    def _defer(self, kernel, arrays, n_tmp: int, loop=None) -> None:
         """Run ``kernel(*arrays, *tmps)`` (elementwise, in place; ``tmps`` are ``n_tmp``
         scratch arrays shaped like ``arrays[0]``) now or, for large contiguous CPU arrays, at
-        the end of the group's step, split into chunks (elementwise, so results are the same)."""
+        the end of the group's step, split into chunks (elementwise, so results are the same).
+
+        ``loop``, when given, is ``(name, scalars)``: the compiled loop of
+        :mod:`._cpu_kernels` that computes exactly what ``kernel`` computes, called as
+        ``loop(*scalars, *arrays)``; it replaces ``kernel`` on contiguous float32/float64 CPU
+        arrays when numba is available.  ``scalars`` are Python numbers (rounded to the
+        arrays' dtype, as numpy rounds them) and bools (flags)."""
         a0 = arrays[0]
         if a0.dtype.kind == "c":            # complex: update (real, imag) pairs, as
             if not all(a.flags.c_contiguous for a in arrays):  # PyTorch's view_as_real
@@ -381,8 +403,17 @@ class Optimizer:
                                           "state must be contiguous")
             arrays = [a.reshape(-1).view(a.real.dtype) for a in arrays]
             a0 = arrays[0]
-        if (type(a0) is not np.ndarray or a0.size < _CHUNK
-                or not all(a.flags.c_contiguous for a in arrays)):
+        if type(a0) is not np.ndarray or not all(a.flags.c_contiguous for a in arrays):
+            kernel(*arrays, *(self._scratch(a0, i) for i in range(n_tmp)))
+            return
+        compiled = None if loop is None else cpu_loop(loop[0], a0.dtype)
+        if compiled is not None:
+            cast = a0.dtype.type
+            kernel = functools.partial(compiled, *(s if s is True or s is False else cast(s)
+                                                   for s in loop[1]))
+            n_tmp = 0
+            arrays = [a.reshape(-1) for a in arrays]
+        if a0.size < _CHUNK:
             kernel(*arrays, *(self._scratch(a0, i) for i in range(n_tmp)))
         else:
             self._pending.append((kernel, [a.reshape(-1) for a in arrays], n_tmp))

@@ -99,11 +99,16 @@ class SGD(Optimizer):
                               nesterov=group["nesterov"], maximize=group["maximize"],
                               first=first)
                 return
-        kernel = _sgd_kernel(lr=float(group["lr"]), weight_decay=group["weight_decay"],
-                             momentum=momentum, dampening=group["dampening"],
-                             nesterov=group["nesterov"], maximize=group["maximize"],
-                             first=first)
-        self._defer(kernel, arrays, 2)
+        lr, wd, maximize = float(group["lr"]), group["weight_decay"], group["maximize"]
+        kernel = _sgd_kernel(lr=lr, weight_decay=wd, momentum=momentum,
+                             dampening=group["dampening"], nesterov=group["nesterov"],
+                             maximize=maximize, first=first)
+        if momentum == 0:
+            loop = ("sgd", (-lr, wd, maximize))
+        else:
+            loop = ("sgd_momentum", (-lr, wd, momentum, 1 - group["dampening"], maximize,
+                                     group["nesterov"], first))
+        self._defer(kernel, arrays, 2, loop)
 
 
 def _sgd_kernel(*, lr, weight_decay, momentum, dampening, nesterov, maximize, first):
