@@ -175,6 +175,18 @@ def _run_alone(args) -> int:
     return 0
 
 
+def optimizer_loops() -> str:
+    """Whether ember's SGD/Adam updates run as compiled numba loops or as numpy kernels."""
+    try:
+        from ember.optim._cpu_kernels import cpu_loop
+    except ImportError:  # a reference module under test in ember's place
+        return "optimizer loops: n/a"
+    if cpu_loop("adam", np.float32) is None:
+        return "optimizer updates: numpy kernels (numba absent or EMBER_NUMBA=0)"
+    import numba
+    return f"optimizer updates: compiled loops (numba {numba.__version__})"
+
+
 def format_row(row: dict, with_ref: bool) -> str:
     """One aligned line of the console table."""
     cells = [f"{row['name']:<18}", f"{row['ember'] * 1e3:>12.3f}"]
@@ -210,7 +222,8 @@ def machine_lines(ember: ModuleType, ref: ModuleType | None, threads: int,
         f"- machine: {platform.platform()}, {platform.machine()}, {os.cpu_count()} CPUs",
         f"- python {platform.python_version()}, numpy {np.__version__}, BLAS {blas_text}",
         f"- threads: {threads} (numpy BLAS and torch.set_num_threads alike)",
-        f"- ember module: `{ember.__name__}` {getattr(ember, '__version__', '?')}",
+        f"- ember module: `{ember.__name__}` {getattr(ember, '__version__', '?')}; "
+        f"{optimizer_loops()}",
     ]
     if ref is not None:
         lines.append(f"- reference: `{ref.__name__}` {getattr(ref, '__version__', '?')}")
