@@ -391,3 +391,43 @@ def test_step_does_not_warn_about_inf_and_nan(compiled, monkeypatch):
             for opt in opts:
                 opt.step()
     assert np.isnan(big.detach().numpy()).all() and np.isnan(small.detach().numpy()).all()
+
+
+COMPLEX_CASES = [
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.1}),
+    ("Adam", {"lr": 0.1, "amsgrad": True}),
+    ("AdamW", {"lr": 0.1, "weight_decay": 0.2, "maximize": True}),
+    ("Adamax", {"lr": 0.1}),
+    ("NAdam", {"lr": 0.1}),
+    ("RAdam", {"lr": 0.1}),
+    ("ASGD", {"lr": 0.1}),
+    ("RMSprop", {"lr": 0.01}),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.1,
+                 "maximize": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1, "weight_decay": 0.1}),
+    ("Adadelta", {"lr": 1.0, "weight_decay": 0.1}),
+    ("Rprop", {"lr": 0.1}),
+    ("Rprop", {"lr": 0.1, "maximize": True, "etas": (0.3, 1.5)}),
+]
+
+
+@pytest.mark.parametrize("n", [7, 300_001])
+@pytest.mark.parametrize("name, kw", COMPLEX_CASES, ids=[f"{c[0]}-{c[1]}" for c in COMPLEX_CASES])
+def test_complex_parameter_is_its_real_and_imaginary_parts(name, kw, n):
+    """As in PyTorch (view_as_real), a complex parameter follows the trajectory of the real
+    parameter holding its (real, imag) pairs — e.g. RMSprop squares each part, not the complex
+    number, and Rprop starts the imaginary step sizes at lr too."""
+    rng = np.random.default_rng(8)
+    pairs = rng.standard_normal((n, 2)).astype(np.float32)
+    grads = [rng.standard_normal((n, 2)).astype(np.float32) for _ in range(4)]
+    grads[1][: n // 3] *= -1  # sign changes for Rprop
+    z = ember.nn.Parameter(ember.tensor(pairs[:, 0] + 1j * pairs[:, 1]))
+    r = ember.nn.Parameter(ember.tensor(pairs))
+    opt_z, opt_r = (getattr(ember.optim, name)([p], **kw) for p in (z, r))
+    for g in grads:
+        z.grad = ember.tensor(g[:, 0] + 1j * g[:, 1])
+        r.grad = ember.tensor(g)
+        opt_z.step()
+        opt_r.step()
+    got = z.detach().numpy()
+    np.testing.assert_array_equal(np.stack([got.real, got.imag], axis=1), r.detach().numpy())

@@ -179,6 +179,30 @@ def test_state_dict_exchange(cfg, source):
 # NOTE: near convergence the quasi-Newton recursion amplifies last-bit differences of dot
 # products (numpy and PyTorch sum in different orders) by orders of magnitude, so the runs are
 # kept short (at most 6 inner iterations per step) and compared at rtol 1e-6
+@pytest.mark.parametrize("name, kw", [
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.01, "maximize": True}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.1, "weight_decay": 0.1}),
+    ("Adadelta", {"lr": 1.0, "weight_decay": 0.1}),
+    ("Rprop", {"lr": 0.1}),
+    ("Adam", {"lr": 0.1, "amsgrad": True}),
+    ("SGD", {"lr": 0.1, "momentum": 0.9, "nesterov": True}),
+])
+def test_complex_parameters_match_pytorch(name, kw):
+    rng = np.random.default_rng(4)
+    z0 = rng.standard_normal(9) + 1j * rng.standard_normal(9)
+    grads = [rng.standard_normal(9) + 1j * rng.standard_normal(9) for _ in range(6)]
+    out = []
+    for lib in (torch, ember):
+        z = lib.nn.Parameter(lib.tensor(z0, dtype=lib.complex128))
+        opt = getattr(lib.optim, name)([z], **kw)
+        for g in grads:
+            z.grad = lib.tensor(g, dtype=lib.complex128)
+            opt.step()
+        out.append(np.asarray(z.detach().numpy()))
+    np.testing.assert_allclose(out[1], out[0], **TOL)
+
+
 @pytest.mark.parametrize("kw", [{"lr": 0.5, "max_iter": 4},
                                 {"lr": 1, "history_size": 3, "max_iter": 5},
                                 {"lr": 1, "line_search_fn": "strong_wolfe", "max_iter": 3},

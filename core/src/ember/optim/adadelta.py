@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ..ops._dispatch import xp_of
+import functools
+
+import numpy as np
+
+from ._kernels import add_, addcmul_, decayed_grad
 from .optimizer import Optimizer
 
 __all__ = ["Adadelta"]
@@ -74,21 +78,30 @@ class Adadelta(Optimizer):
         state["acc_delta"] = self._zeros_like(p)
 
     def _update(self, p, g, group, state) -> None:
-        xp = xp_of(p._data)
-        x = p._data
-        rho, eps = group["rho"], group["eps"]
-        step = state["step"]._data
-        step += 1
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * x
-        sq, acc = state["square_avg"]._data, state["acc_delta"]._data
-        sq *= rho
-        sq += (1 - rho) * (g * g)
-        delta = xp.sqrt(acc + eps)
-        delta /= xp.sqrt(sq + eps)
-        delta *= g
-        acc *= rho
-        acc += (1 - rho) * (delta * delta)
-        x -= float(group["lr"]) * delta
+        state["step"]._data += 1
+        kernel = functools.partial(_adadelta_kernel, rho=group["rho"], eps=group["eps"],
+                                   lr=float(group["lr"]), weight_decay=group["weight_decay"],
+                                   maximize=group["maximize"])
+        self._defer(kernel, [p._data, g, state["square_avg"]._data, state["acc_delta"]._data],
+                    3)
+
+
+def _adadelta_kernel(p, g, sq, acc, gbuf, delta, std, *, rho, eps, lr, weight_decay,
+                     maximize) -> None:
+    """One Adadelta update of arrays in place, PyTorch's single-tensor order of operations:
+    ``square_avg.mul_(rho).addcmul_(g, g, value=1 - rho)``, ``std = square_avg.add(eps)
+    .sqrt_()``, ``delta = acc_delta.add(eps).sqrt_().div_(std).mul_(g)``,
+    ``acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)``,
+    ``p.add_(delta, alpha=-lr)``."""
+    g = decayed_grad(p, g, maximize, weight_decay, gbuf, delta)
+    sq *= rho
+    addcmul_(sq, g, g, 1 - rho, delta)
+    np.add(sq, eps, out=std)
+    np.sqrt(std, out=std)
+    np.add(acc, eps, out=delta)
+    np.sqrt(delta, out=delta)
+    delta /= std
+    delta *= g
+    acc *= rho
+    addcmul_(acc, delta, delta, 1 - rho, std)  # std is free again
+    add_(p, delta, -lr, std)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from .._tensor import Tensor
 from ..ops._dispatch import xp_of
+from ._kernels import addcdiv_, addcmul_, decayed_grad
 from .optimizer import Optimizer, step_value
 
 __all__ = ["Adagrad"]
@@ -82,19 +87,21 @@ class Adagrad(Optimizer):
         state["sum"] = Tensor._make(xp.full_like(p._data, group["initial_accumulator_value"]))
 
     def _update(self, p, g, group, state) -> None:
-        xp = xp_of(p._data)
-        x = p._data
-        step = state["step"]._data
-        step += 1
+        state["step"]._data += 1
         t = step_value(state)
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * x
         clr = float(group["lr"]) / (1 + (t - 1) * group["lr_decay"])
-        acc = state["sum"]._data
-        acc += g * g
-        std = xp.sqrt(acc)
-        std += group["eps"]
-        x -= clr * (g / std)
+        kernel = functools.partial(_adagrad_kernel, clr=clr, eps=group["eps"],
+                                   weight_decay=group["weight_decay"],
+                                   maximize=group["maximize"])
+        self._defer(kernel, [p._data, g, state["sum"]._data], 3)
 
+
+def _adagrad_kernel(p, g, acc, gbuf, tmp, std, *, clr, eps, weight_decay, maximize) -> None:
+    """One Adagrad update of arrays in place, PyTorch's single-tensor order of operations:
+    ``sum.addcmul_(g, g, value=1)``, ``std = sum.sqrt().add_(eps)``,
+    ``p.addcdiv_(g, std, value=-clr)``."""
+    g = decayed_grad(p, g, maximize, weight_decay, gbuf, tmp)
+    addcmul_(acc, g, g, 1, tmp)
+    np.sqrt(acc, out=std)
+    std += eps
+    addcdiv_(p, g, std, -clr, tmp)

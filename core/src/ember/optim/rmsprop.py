@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from ..ops._dispatch import xp_of
+import functools
+
+import numpy as np
+
+from ._kernels import add_, addcdiv_, addcmul_, decayed_grad, lerp_
 from .optimizer import Optimizer
 
 __all__ = ["RMSprop"]
@@ -89,30 +93,46 @@ class RMSprop(Optimizer):
             state["grad_avg"] = self._zeros_like(p)
 
     def _update(self, p, g, group, state) -> None:
-        xp = xp_of(p._data)
-        x = p._data
-        alpha, eps, wd = group["alpha"], group["eps"], group["weight_decay"]
-        momentum, lr = group["momentum"], float(group["lr"])
-        step = state["step"]._data
-        step += 1
-        if group["maximize"]:
-            g = -g
-        if wd != 0:
-            g = g + wd * x
-        sq = state["square_avg"]._data
-        sq *= alpha
-        sq += (1 - alpha) * (g * g)
+        state["step"]._data += 1
+        arrays = [p._data, g, state["square_avg"]._data]
         if group["centered"]:
-            ga = state["grad_avg"]._data
-            ga += (1 - alpha) * (g - ga)
-            avg = xp.sqrt(sq - ga * ga)
-        else:
-            avg = xp.sqrt(sq)
-        avg += eps
-        if momentum > 0:
-            buf = state["momentum_buffer"]._data
-            buf *= momentum
-            buf += g / avg
-            x -= lr * buf
-        else:
-            x -= lr * (g / avg)
+            arrays.append(state["grad_avg"]._data)
+        if group["momentum"] > 0:
+            arrays.append(state["momentum_buffer"]._data)
+        kernel = functools.partial(
+            _rmsprop_kernel, alpha=group["alpha"], eps=group["eps"], lr=float(group["lr"]),
+            weight_decay=group["weight_decay"], maximize=group["maximize"],
+            centered=group["centered"], momentum=group["momentum"])
+        self._defer(kernel, arrays, 3)
+
+
+def _rmsprop_kernel(p, g, sq, *rest, alpha, eps, lr, weight_decay, maximize, centered,
+                    momentum) -> None:
+    """One RMSprop update of arrays in place: ``kernel(p, g, square_avg, [grad_avg,]
+    [momentum_buffer,] gbuf, tmp, avg)``, PyTorch's single-tensor order of operations:
+    ``square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)``; centered:
+    ``grad_avg.lerp_(g, 1 - alpha)``, ``avg = square_avg.addcmul(grad_avg, grad_avg,
+    value=-1).sqrt_()``, else ``avg = square_avg.sqrt()``; ``avg.add_(eps)``; then
+    ``buf.mul_(momentum).addcdiv_(g, avg)``, ``p.add_(buf, alpha=-lr)`` or
+    ``p.addcdiv_(g, avg, value=-lr)``."""
+    gbuf, tmp, avg = rest[-3:]
+    g = decayed_grad(p, g, maximize, weight_decay, gbuf, tmp)
+    sq *= alpha
+    addcmul_(sq, g, g, 1 - alpha, tmp)
+    if centered:
+        ga = rest[0]
+        lerp_(ga, g, 1 - alpha, tmp)
+        np.negative(ga, out=avg)  # sq + (-1 * ga) * ga
+        avg *= ga
+        avg += sq
+        np.sqrt(avg, out=avg)
+    else:
+        np.sqrt(sq, out=avg)
+    avg += eps
+    if momentum > 0:
+        buf = rest[-4]
+        buf *= momentum
+        addcdiv_(buf, g, avg, 1, tmp)
+        add_(p, buf, -lr, tmp)
+    else:
+        addcdiv_(p, g, avg, -lr, tmp)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
 from .._tensor import Tensor
 from ..ops._dispatch import xp_of
 from .optimizer import Optimizer
@@ -72,21 +76,43 @@ class Rprop(Optimizer):
         xp = xp_of(p._data)
         state["step"] = self._step_tensor()
         state["prev"] = self._zeros_like(p)
-        state["step_size"] = Tensor._make(xp.full_like(p._data, float(group["lr"])))
+        lr = float(group["lr"])
+        # a complex parameter is two real ones: lr for the imaginary part too (as PyTorch)
+        state["step_size"] = Tensor._make(
+            xp.full_like(p._data, complex(lr, lr) if p._data.dtype.kind == "c" else lr))
 
     def _update(self, p, g, group, state) -> None:
-        xp = xp_of(p._data)
+        state["step"]._data += 1
         etaminus, etaplus = group["etas"]
         lo, hi = group["step_sizes"]
-        step = state["step"]._data
-        step += 1
-        if group["maximize"]:
-            g = -g
-        prev, step_size = state["prev"]._data, state["step_size"]._data
-        s = xp.sign(g * prev)
-        factor = xp.where(s > 0, etaplus, xp.where(s < 0, etaminus, 1.0)).astype(g.dtype)
-        step_size *= factor
-        xp.clip(step_size, lo, hi, out=step_size)
-        g = xp.where(s < 0, 0, g).astype(g.dtype, copy=False)  # skip after a sign change
-        p._data -= xp.sign(g) * step_size
-        prev[...] = g
+        kernel = functools.partial(_rprop_kernel, etaminus=etaminus, etaplus=etaplus, lo=lo,
+                                   hi=hi, maximize=group["maximize"])
+        self._defer(kernel, [p._data, g, state["prev"]._data, state["step_size"]._data], 3)
+
+
+def _rprop_kernel(p, g, prev, step_size, gbuf, s, factor, *, etaminus, etaplus, lo, hi,
+                  maximize) -> None:
+    """One Rprop update of arrays in place, PyTorch's single-tensor order of operations:
+    ``s = sign(g * prev)``; factor ``etaplus`` where ``s > 0``, ``etaminus`` where ``s < 0``,
+    1 where ``s == 0`` (NaN stays NaN); ``step_size.mul_(factor).clamp_(lo, hi)``; ``g`` set
+    to 0 where ``s < 0``; ``p.addcmul_(g.sign(), step_size, value=-1)``; ``prev = g``."""
+    xp = xp_of(p)
+    if maximize:
+        np.negative(g, out=gbuf)
+    else:
+        xp.copyto(gbuf, g)
+    np.multiply(gbuf, prev, out=s)
+    np.sign(s, out=s)
+    factor.fill(1)
+    xp.copyto(factor, s, where=np.isnan(s))
+    xp.copyto(factor, etaplus, where=s > 0)
+    negative = s < 0
+    xp.copyto(factor, etaminus, where=negative)
+    step_size *= factor
+    xp.clip(step_size, lo, hi, out=step_size)
+    xp.copyto(gbuf, 0, where=negative)  # no step after a sign change
+    np.sign(gbuf, out=s)
+    s *= -1
+    s *= step_size
+    p += s
+    xp.copyto(prev, gbuf)
