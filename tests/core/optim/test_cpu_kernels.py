@@ -1,4 +1,4 @@
-"""The compiled (numba) CPU loops of SGD and Adam/AdamW against the numpy kernels they replace:
+"""The compiled (numba) CPU loops of the optimizers against the numpy kernels they replace:
 bit-identical parameters and state over several steps, for every option, both float dtypes,
 chunked/threaded and inline sizes, and special values (NaN, +-inf, -0.0).  Also the switches:
 numba absent, disabled, broken, or without a cache directory."""
@@ -37,8 +37,8 @@ def _data(dtype, steps: int = 3):
     return params, grads
 
 
-def _run(make_opt, dtype, compiled: bool, monkeypatch):
-    """Parameters and state arrays after 3 steps, with the compiled loops on or off; checks
+def _run(make_opt, dtype, compiled: bool, monkeypatch, steps: int = 3):
+    """Parameters and state arrays after ``steps`` steps, with the compiled loops on or off; checks
     that the compiled loops really ran when on."""
     calls = []
 
@@ -57,7 +57,7 @@ def _run(make_opt, dtype, compiled: bool, monkeypatch):
         m.setattr(optimizer_module, "cpu_loop", counting_cpu_loop)
         if not compiled:
             m.setattr(_cpu_kernels, "_numba", [False])
-        params0, grads = _data(dtype)
+        params0, grads = _data(dtype, steps)
         params = [ember.nn.Parameter(ember.tensor(p)) for p in params0]
         opt = make_opt(params)
         for gs in grads:
@@ -65,7 +65,7 @@ def _run(make_opt, dtype, compiled: bool, monkeypatch):
                 p.grad = ember.tensor(g)
             opt.step()
     # the large tensor in chunks plus the two small ones, every step
-    assert (len(calls) >= 3 * (1 + 2)) if compiled else not calls
+    assert (len(calls) >= steps * (1 + 2)) if compiled else not calls
     out = [p.detach().numpy() for p in params]
     for p in params:
         out += [v.numpy() for v in opt.state[p].values() if v.dim() > 0]
@@ -81,10 +81,10 @@ def _assert_bits_equal(a, b):
     np.testing.assert_array_equal(a[~nan].view(uint), b[~nan].view(uint))
 
 
-def _assert_same_steps(make_opt, dtype, monkeypatch):
+def _assert_same_steps(make_opt, dtype, monkeypatch, steps: int = 3):
     """Returns the names of the compiled loops that ran."""
-    compiled, names = _run(make_opt, dtype, True, monkeypatch)
-    numpy_only, _ = _run(make_opt, dtype, False, monkeypatch)
+    compiled, names = _run(make_opt, dtype, True, monkeypatch, steps)
+    numpy_only, _ = _run(make_opt, dtype, False, monkeypatch, steps)
     assert len(compiled) == len(numpy_only)
     for a, b in zip(compiled, numpy_only, strict=True):
         _assert_bits_equal(a, b)
@@ -127,6 +127,31 @@ def test_adam_compiled_matches_numpy(kw, cls, dtype, monkeypatch):
         return cls(ps, lr=0.01, **kw)
 
     _assert_same_steps(make, dtype, monkeypatch)
+
+
+OTHER_CASES = [
+    ("Adamax", {}), ("Adamax", {"betas": (0.3, 0.8), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {}), ("NAdam", {"betas": (0.3, 0.8), "weight_decay": 0.1, "maximize": True}),
+    ("NAdam", {"weight_decay": 0.1, "decoupled_weight_decay": True}),
+    # beta2 0.999 over 7 steps: rho_t > 5 from step 6, so both RAdam branches run
+    ("RAdam", {}), ("RAdam", {"weight_decay": 0.1, "maximize": True}),
+    ("RAdam", {"betas": (0.3, 0.999), "weight_decay": 0.1, "decoupled_weight_decay": True}),
+    ("RMSprop", {}), ("RMSprop", {"alpha": 0.3, "weight_decay": 0.1, "maximize": True}),
+    ("RMSprop", {"centered": True, "momentum": 0.9}),
+    ("RMSprop", {"centered": True, "alpha": 0.3, "weight_decay": 0.1}),
+    ("Adagrad", {}), ("Adagrad", {"lr_decay": 0.1, "weight_decay": 0.1, "maximize": True,
+                                  "initial_accumulator_value": 0.5}),
+    ("Adadelta", {}), ("Adadelta", {"rho": 0.5, "weight_decay": 0.1, "maximize": True}),
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, kw", OTHER_CASES, ids=[f"{n}-{k}" for n, k in OTHER_CASES])
+def test_other_optimizers_compiled_match_numpy(name, kw, dtype, monkeypatch):
+    def make(ps):
+        return getattr(ember.optim, name)(ps, lr=0.01, **kw)
+
+    assert _assert_same_steps(make, dtype, monkeypatch, steps=7) == {name.lower()}
 
 
 def test_compiled_adam_against_float64_reference():
@@ -223,5 +248,6 @@ def test_no_cache_directory_compiles_per_process(monkeypatch):
 
     monkeypatch.setattr(_cpu_kernels, "_numba", [types.SimpleNamespace(njit=njit)])
     monkeypatch.setattr(_cpu_kernels, "_compiled", {})
+    monkeypatch.setattr(_cpu_kernels, "_helpers_compiled", [True])
     assert _cpu_kernels.cpu_loop("sgd", np.float64) is _cpu_kernels._sgd
     assert made == [{"nogil": True, "error_model": "numpy", "boundscheck": False}]

@@ -1,4 +1,5 @@
-"""Compiled CPU updates (optional, with numba): SGD and Adam/AdamW as one loop per chunk.
+"""Compiled CPU updates (optional, with numba): SGD, Adam/AdamW, Adamax, NAdam, RAdam,
+RMSprop, Adagrad and Adadelta as one loop per chunk.
 
 The numpy kernels of the optimizers make one pass over a cache-sized chunk per ufunc (SGD
 with momentum 4, Adam 13), each taking and releasing the GIL.  With numba installed (the
@@ -24,26 +25,41 @@ import numpy as np
 __all__ = ["cpu_loop"]
 
 
+def _grad(d, p, l2, maximize):
+    """``±d + l2 p`` (the weight-decay term only when ``l2 != 0``).  Scalars: an array
+    argument here would keep LLVM from vectorizing the calling loop."""
+    if maximize:
+        d = -d
+    if l2 != 0:
+        d = d + p * l2
+    return d
+
+
+def _lerp(a, end, w, w_far, near):
+    """``a.lerp_(end, w)``, PyTorch's two-sided formula (``w_far = 1 - w``)."""
+    if near:
+        return a + (end - a) * w
+    return end - (end - a) * w_far
+
+
+def _max(a, b):
+    """``np.maximum(a, b)`` for two scalars: a NaN on either side wins."""
+    return a if (a >= b or a != a) else b
+
+
 def _sgd(neg_lr, wd, maximize, p, g):
     """``p += neg_lr * d`` with ``d = ±g + wd p`` (weight decay only when ``wd != 0``)."""
     for i in range(p.size):
-        d = g[i]
-        if maximize:
-            d = -d
-        if wd != 0:
-            d = d + p[i] * wd
-        p[i] = p[i] + d * neg_lr
+        pi = p[i]
+        p[i] = pi + _grad(g[i], pi, wd, maximize) * neg_lr
 
 
 def _sgd_momentum(neg_lr, wd, momentum, alpha, maximize, nesterov, first, p, g, b):
     """SGD with a momentum buffer ``b``: ``b = momentum b + alpha d`` (``b = d`` on the
     ``first`` step), ``u = d + momentum b`` (nesterov) or ``b``, ``p += neg_lr u``."""
     for i in range(p.size):
-        d = g[i]
-        if maximize:
-            d = -d
-        if wd != 0:
-            d = d + p[i] * wd
+        pi = p[i]
+        d = _grad(g[i], pi, wd, maximize)
         if first:
             bi = d
         else:
@@ -53,7 +69,7 @@ def _sgd_momentum(neg_lr, wd, momentum, alpha, maximize, nesterov, first, p, g, 
             d = d + bi * momentum
         else:
             d = bi
-        p[i] = p[i] + d * neg_lr
+        p[i] = pi + d * neg_lr
 
 
 def _sgd_momentum_plain(neg_lr, momentum, p, g, b):
@@ -76,30 +92,126 @@ def _adam(w, w_far, beta2, c2, bc2_sqrt, eps, neg_step, l2, decay, near, has_dec
         pi = p[i]
         if has_decay:
             pi = pi * decay
-        d = g[i]
-        if maximize:
-            d = -d
-        if l2 != 0:
-            d = d + pi * l2
-        mi = m[i]
-        if near:
-            mi = mi + (d - mi) * w
-        else:
-            mi = d - (d - mi) * w_far
+        d = _grad(g[i], pi, l2, maximize)
+        mi = _lerp(m[i], d, w, w_far, near)
         m[i] = mi
         vi = v[i] * beta2 + (d * c2) * d
         v[i] = vi
         if amsgrad:
-            top = vmax[i]
-            if not (top >= vi or top != top):
-                top = vi
-            vmax[i] = top
-            vi = top
+            vi = _max(vmax[i], vi)
+            vmax[i] = vi
         p[i] = pi + (mi * neg_step) / (np.sqrt(vi) / bc2_sqrt + eps)
 
 
+def _adamax(w, w_far, beta2, eps, neg_clr, l2, near, maximize, p, g, m, u):
+    """Adamax: ``m.lerp_(d, w)``, ``u = max(beta2 u, |d| + eps)``, ``p += (neg_clr m) / u``."""
+    for i in range(p.size):
+        pi = p[i]
+        d = _grad(g[i], pi, l2, maximize)
+        mi = _lerp(m[i], d, w, w_far, near)
+        m[i] = mi
+        ui = _max(u[i] * beta2, abs(d) + eps)
+        u[i] = ui
+        p[i] = pi + (mi * neg_clr) / ui
+
+
+def _nadam(w, w_far, beta2, c2, bc2, eps, grad_coef, avg_coef, l2, decay, near, has_decay,
+           maximize, p, g, m, v):
+    """NAdam: ``p *= decay``, ``m.lerp_(d, w)``, ``v = beta2 v + (c2 d) d``,
+    ``denom = sqrt(v / bc2) + eps``, ``p += (grad_coef d) / denom``, then
+    ``p += (avg_coef m) / denom``."""
+    for i in range(p.size):
+        pi = p[i]
+        if has_decay:
+            pi = pi * decay
+        d = _grad(g[i], pi, l2, maximize)
+        mi = _lerp(m[i], d, w, w_far, near)
+        m[i] = mi
+        vi = v[i] * beta2 + (d * c2) * d
+        v[i] = vi
+        denom = np.sqrt(vi / bc2) + eps
+        pi = pi + (d * grad_coef) / denom
+        p[i] = pi + (mi * avg_coef) / denom
+
+
+def _radam(w, w_far, beta2, c2, bc1, lr, bc2_sqrt, eps, rect, l2, decay, near, has_decay,
+           has_rect, maximize, p, g, m, v):
+    """RAdam: ``p *= decay``, ``m``, ``v`` as Adam, ``u = (m / bc1) lr``, times
+    ``bc2_sqrt / (sqrt(v) + eps)`` and ``rect`` when the variance is tractable, ``p -= u``."""
+    for i in range(p.size):
+        pi = p[i]
+        if has_decay:
+            pi = pi * decay
+        d = _grad(g[i], pi, l2, maximize)
+        mi = _lerp(m[i], d, w, w_far, near)
+        m[i] = mi
+        vi = v[i] * beta2 + (d * c2) * d
+        v[i] = vi
+        u = (mi / bc1) * lr
+        if has_rect:
+            u = (u * (bc2_sqrt / (np.sqrt(vi) + eps))) * rect
+        p[i] = pi - u
+
+
+def _rmsprop(alpha, c, w, w_far, eps, neg_lr, momentum, l2, near, maximize, centered,
+             use_momentum, p, g, sq, ga, buf):
+    """RMSprop: ``sq = alpha sq + (c d) d``; centered: ``ga.lerp_(d, w)``,
+    ``avg = sqrt((-ga) ga + sq)``, else ``sqrt(sq)``; ``avg += eps``; then
+    ``buf = momentum buf + d / avg``, ``p += neg_lr buf``, or ``p += (neg_lr d) / avg``.
+    ``ga`` and ``buf`` are unused when their option is off."""
+    for i in range(p.size):
+        pi = p[i]
+        d = _grad(g[i], pi, l2, maximize)
+        s = sq[i] * alpha + (d * c) * d
+        sq[i] = s
+        if centered:
+            a = _lerp(ga[i], d, w, w_far, near)
+            ga[i] = a
+            avg = np.sqrt((-a) * a + s)
+        else:
+            avg = np.sqrt(s)
+        avg = avg + eps
+        if use_momentum:
+            b = buf[i] * momentum + d / avg
+            buf[i] = b
+            p[i] = pi + b * neg_lr
+        else:
+            p[i] = pi + (d * neg_lr) / avg
+
+
+def _adagrad(neg_clr, eps, l2, maximize, p, g, acc):
+    """Adagrad: ``acc += d d``, ``p += (neg_clr d) / (sqrt(acc) + eps)``."""
+    for i in range(p.size):
+        pi = p[i]
+        d = _grad(g[i], pi, l2, maximize)
+        a = acc[i] + d * d
+        acc[i] = a
+        p[i] = pi + (d * neg_clr) / (np.sqrt(a) + eps)
+
+
+def _adadelta(rho, c, eps, neg_lr, l2, maximize, p, g, sq, acc):
+    """Adadelta: ``sq = rho sq + (c d) d``, ``delta = sqrt(acc + eps) / sqrt(sq + eps) d``,
+    ``acc = rho acc + (c delta) delta``, ``p += neg_lr delta``."""
+    for i in range(p.size):
+        pi = p[i]
+        d = _grad(g[i], pi, l2, maximize)
+        s = sq[i] * rho + (d * c) * d
+        sq[i] = s
+        ai = acc[i]
+        delta = (np.sqrt(ai + eps) / np.sqrt(s + eps)) * d
+        acc[i] = ai * rho + (delta * c) * delta
+        p[i] = pi + delta * neg_lr
+
+
 _SOURCES = {"sgd": _sgd, "sgd_momentum": _sgd_momentum,
-            "sgd_momentum_plain": _sgd_momentum_plain, "adam": _adam}
+            "sgd_momentum_plain": _sgd_momentum_plain, "adam": _adam, "adamax": _adamax,
+            "nadam": _nadam, "radam": _radam, "rmsprop": _rmsprop, "adagrad": _adagrad,
+            "adadelta": _adadelta}
+# NOTE: the loops call these by their module-level names, which numba resolves when it
+# compiles a loop; so before the first loop, the names are rebound to compiled (inlined)
+# versions of the plain functions kept here (LLVM inlines them)
+_HELPERS = (_grad, _lerp, _max)
+_helpers_compiled: list = [False]
 _compiled: dict = {}
 _numba: list = [None]   # [the numba module, or False when absent, disabled or broken]
 
@@ -124,8 +236,7 @@ def _load_numba():
 
 
 def cpu_loop(name: str, dtype):
-    """The compiled loop ``name`` (a key of ``_SOURCES``: ``"sgd"``, ``"sgd_momentum"``,
-    ``"sgd_momentum_plain"``, ``"adam"``) for arrays of
+    """The compiled loop ``name`` (a key of ``_SOURCES``) for arrays of
     ``dtype``, called as ``loop(*scalars, *flags, *arrays)`` on 1-D contiguous arrays, or
     None when numba is unavailable or disabled, or ``dtype`` is not float32/float64."""
     if dtype != np.float32 and dtype != np.float64:
@@ -135,6 +246,10 @@ def cpu_loop(name: str, dtype):
         return None
     fn = _compiled.get(name)
     if fn is None:
+        if not _helpers_compiled[0]:
+            for helper in _HELPERS:
+                globals()[helper.__name__] = numba.njit(helper)
+            _helpers_compiled[0] = True
         options = {"nogil": True, "error_model": "numpy", "boundscheck": False}
         try:
             fn = numba.njit(cache=True, **options)(_SOURCES[name])

@@ -82,8 +82,11 @@ class Adadelta(Optimizer):
         kernel = functools.partial(_adadelta_kernel, rho=group["rho"], eps=group["eps"],
                                    lr=float(group["lr"]), weight_decay=group["weight_decay"],
                                    maximize=group["maximize"])
+        rho = group["rho"]
+        loop = ("adadelta", (rho, 1 - rho, group["eps"], -float(group["lr"]),
+                             group["weight_decay"], group["maximize"]))
         self._defer(kernel, [p._data, g, state["square_avg"]._data, state["acc_delta"]._data],
-                    3)
+                    3, loop)
 
 
 def _adadelta_kernel(p, g, sq, acc, gbuf, delta, std, *, rho, eps, lr, weight_decay,

@@ -93,7 +93,8 @@ class Adagrad(Optimizer):
         kernel = functools.partial(_adagrad_kernel, clr=clr, eps=group["eps"],
                                    weight_decay=group["weight_decay"],
                                    maximize=group["maximize"])
-        self._defer(kernel, [p._data, g, state["sum"]._data], 3)
+        loop = ("adagrad", (-clr, group["eps"], group["weight_decay"], group["maximize"]))
+        self._defer(kernel, [p._data, g, state["sum"]._data], 3, loop)
 
 
 def _adagrad_kernel(p, g, acc, gbuf, tmp, std, *, clr, eps, weight_decay, maximize) -> None:

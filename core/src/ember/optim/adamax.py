@@ -77,7 +77,11 @@ class Adamax(Optimizer):
         kernel = functools.partial(_adamax_kernel, beta1=beta1, beta2=beta2, eps=group["eps"],
                                    weight_decay=group["weight_decay"],
                                    maximize=group["maximize"], clr=clr)
-        self._defer(kernel, [p._data, g, state["exp_avg"]._data, state["exp_inf"]._data], 2)
+        w = 1 - beta1
+        loop = ("adamax", (w, 1 - w, beta2, group["eps"], -clr, group["weight_decay"],
+                           abs(w) < 0.5, group["maximize"]))
+        self._defer(kernel, [p._data, g, state["exp_avg"]._data, state["exp_inf"]._data], 2,
+                    loop)
 
 
 def _adamax_kernel(p, g, m, u, gbuf, tmp, *, beta1, beta2, eps, weight_decay, maximize,

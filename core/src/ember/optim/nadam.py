@@ -99,15 +99,21 @@ class NAdam(Optimizer):
         mp._data *= mu                      # a float32 product, as PyTorch keeps it
         mu_product = float(mp._data)
         mu_product_next = mu_product * mu_next
+        l2 = 0 if decoupled else wd
+        decay = 1 - lr * wd if decoupled and wd != 0 else None
+        bias_correction2 = 1 - beta2 ** step
+        grad_coef = -lr * (1.0 - mu) / (1.0 - mu_product)
+        avg_coef = (-lr * mu_next) / (1.0 - mu_product_next)
         kernel = functools.partial(
             _nadam_kernel, beta1=beta1, beta2=beta2, eps=group["eps"],
-            maximize=group["maximize"], l2=0 if decoupled else wd,
-            decay=1 - lr * wd if decoupled and wd != 0 else None,
-            bias_correction2=1 - beta2 ** step,
-            grad_coef=-lr * (1.0 - mu) / (1.0 - mu_product),
-            avg_coef=(-lr * mu_next) / (1.0 - mu_product_next))
+            maximize=group["maximize"], l2=l2, decay=decay, bias_correction2=bias_correction2,
+            grad_coef=grad_coef, avg_coef=avg_coef)
+        w = 1 - beta1
+        loop = ("nadam", (w, 1 - w, beta2, 1 - beta2, bias_correction2, group["eps"], grad_coef,
+                          avg_coef, l2, 1 if decay is None else decay, abs(w) < 0.5,
+                          decay is not None, group["maximize"]))
         self._defer(kernel, [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data],
-                    3)
+                    3, loop)
 
 
 def _nadam_kernel(p, g, m, v, gbuf, tmp, denom, *, beta1, beta2, eps, maximize, l2, decay,

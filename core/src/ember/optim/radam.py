@@ -89,14 +89,20 @@ class RAdam(Optimizer):
         if rho_t > 5.0:
             rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        l2 = 0 if decoupled else wd
+        decay = 1 - lr * wd if decoupled and wd != 0 else None
+        bc2_sqrt = bias_correction2 ** 0.5
         kernel = functools.partial(
             _radam_kernel, beta1=beta1, beta2=beta2, eps=group["eps"],
-            maximize=group["maximize"], l2=0 if decoupled else wd,
-            decay=1 - lr * wd if decoupled and wd != 0 else None, lr=lr,
-            bias_correction1=bias_correction1, bias_correction2_sqrt=bias_correction2 ** 0.5,
-            rect=rect)
+            maximize=group["maximize"], l2=l2, decay=decay, lr=lr,
+            bias_correction1=bias_correction1, bias_correction2_sqrt=bc2_sqrt, rect=rect)
+        w = 1 - beta1
+        loop = ("radam", (w, 1 - w, beta2, 1 - beta2, bias_correction1, lr, bc2_sqrt,
+                          group["eps"], 1 if rect is None else rect, l2,
+                          1 if decay is None else decay, abs(w) < 0.5, decay is not None,
+                          rect is not None, group["maximize"]))
         self._defer(kernel, [p._data, g, state["exp_avg"]._data, state["exp_avg_sq"]._data],
-                    3)
+                    3, loop)
 
 
 def _radam_kernel(p, g, m, v, gbuf, tmp, adaptive, *, beta1, beta2, eps, maximize, l2, decay,

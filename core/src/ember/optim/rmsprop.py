@@ -94,33 +94,33 @@ class RMSprop(Optimizer):
 
     def _update(self, p, g, group, state) -> None:
         state["step"]._data += 1
-        arrays = [p._data, g, state["square_avg"]._data]
-        if group["centered"]:
-            arrays.append(state["grad_avg"]._data)
-        if group["momentum"] > 0:
-            arrays.append(state["momentum_buffer"]._data)
+        alpha, eps, lr, wd = group["alpha"], group["eps"], float(group["lr"]), group["weight_decay"]
+        momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
+        sq = state["square_avg"]._data
+        arrays = [p._data, g, sq, state["grad_avg"]._data if centered else sq,
+                  state["momentum_buffer"]._data if momentum > 0 else sq]
         kernel = functools.partial(
-            _rmsprop_kernel, alpha=group["alpha"], eps=group["eps"], lr=float(group["lr"]),
-            weight_decay=group["weight_decay"], maximize=group["maximize"],
-            centered=group["centered"], momentum=group["momentum"])
-        self._defer(kernel, arrays, 3)
+            _rmsprop_kernel, alpha=alpha, eps=eps, lr=lr, weight_decay=wd, maximize=maximize,
+            centered=centered, momentum=momentum)
+        w = 1 - alpha
+        loop = ("rmsprop", (alpha, w, w, 1 - w, eps, -lr, momentum, wd, abs(w) < 0.5, maximize,
+                            centered, momentum > 0))
+        self._defer(kernel, arrays, 3, loop)
 
 
-def _rmsprop_kernel(p, g, sq, *rest, alpha, eps, lr, weight_decay, maximize, centered,
-                    momentum) -> None:
-    """One RMSprop update of arrays in place: ``kernel(p, g, square_avg, [grad_avg,]
-    [momentum_buffer,] gbuf, tmp, avg)``, PyTorch's single-tensor order of operations:
+def _rmsprop_kernel(p, g, sq, ga, buf, gbuf, tmp, avg, *, alpha, eps, lr, weight_decay,
+                    maximize, centered, momentum) -> None:
+    """One RMSprop update of arrays in place (``grad_avg`` and ``momentum_buffer`` are used
+    only with their options), PyTorch's single-tensor order of operations:
     ``square_avg.mul_(alpha).addcmul_(g, g, value=1 - alpha)``; centered:
     ``grad_avg.lerp_(g, 1 - alpha)``, ``avg = square_avg.addcmul(grad_avg, grad_avg,
     value=-1).sqrt_()``, else ``avg = square_avg.sqrt()``; ``avg.add_(eps)``; then
     ``buf.mul_(momentum).addcdiv_(g, avg)``, ``p.add_(buf, alpha=-lr)`` or
     ``p.addcdiv_(g, avg, value=-lr)``."""
-    gbuf, tmp, avg = rest[-3:]
     g = decayed_grad(p, g, maximize, weight_decay, gbuf, tmp)
     sq *= alpha
     addcmul_(sq, g, g, 1 - alpha, tmp)
     if centered:
-        ga = rest[0]
         lerp_(ga, g, 1 - alpha, tmp)
         np.negative(ga, out=avg)  # sq + (-1 * ga) * ga
         avg *= ga
@@ -130,7 +130,6 @@ def _rmsprop_kernel(p, g, sq, *rest, alpha, eps, lr, weight_decay, maximize, cen
         np.sqrt(sq, out=avg)
     avg += eps
     if momentum > 0:
-        buf = rest[-4]
         buf *= momentum
         addcdiv_(buf, g, avg, 1, tmp)
         add_(p, buf, -lr, tmp)
