@@ -47,6 +47,16 @@ def _max(a, b):
     return a if (a >= b or a != a) else b
 
 
+def _moments(p, g, m, v, w, w_far, beta2, c2, l2, decay, near, has_decay, maximize):
+    """What Adam, NAdam and RAdam share, on scalars: ``p *= decay`` (decoupled decay),
+    ``d = ±g + l2 p``, ``m.lerp_(d, w)``, ``v = beta2 v + (c2 d) d``; returns
+    ``(p, d, m, v)``."""
+    if has_decay:
+        p = p * decay
+    d = _grad(g, p, l2, maximize)
+    return p, d, _lerp(m, d, w, w_far, near), v * beta2 + (d * c2) * d
+
+
 def _sgd(neg_lr, wd, maximize, p, g):
     """``p += neg_lr * d`` with ``d = ±g + wd p`` (weight decay only when ``wd != 0``)."""
     for i in range(p.size):
@@ -89,13 +99,9 @@ def _adam(w, w_far, beta2, c2, bc2_sqrt, eps, neg_step, l2, decay, near, has_dec
     ``vmax = max(vmax, v)`` (amsgrad; NaN propagates as in ``np.maximum``),
     ``p += (neg_step m) / (sqrt(v) / bc2_sqrt + eps)``.  ``vmax`` is unused without amsgrad."""
     for i in range(p.size):
-        pi = p[i]
-        if has_decay:
-            pi = pi * decay
-        d = _grad(g[i], pi, l2, maximize)
-        mi = _lerp(m[i], d, w, w_far, near)
+        pi, d, mi, vi = _moments(p[i], g[i], m[i], v[i], w, w_far, beta2, c2, l2, decay, near,
+                                 has_decay, maximize)
         m[i] = mi
-        vi = v[i] * beta2 + (d * c2) * d
         v[i] = vi
         if amsgrad:
             vi = _max(vmax[i], vi)
@@ -121,13 +127,9 @@ def _nadam(w, w_far, beta2, c2, bc2, eps, grad_coef, avg_coef, l2, decay, near, 
     ``denom = sqrt(v / bc2) + eps``, ``p += (grad_coef d) / denom``, then
     ``p += (avg_coef m) / denom``."""
     for i in range(p.size):
-        pi = p[i]
-        if has_decay:
-            pi = pi * decay
-        d = _grad(g[i], pi, l2, maximize)
-        mi = _lerp(m[i], d, w, w_far, near)
+        pi, d, mi, vi = _moments(p[i], g[i], m[i], v[i], w, w_far, beta2, c2, l2, decay, near,
+                                 has_decay, maximize)
         m[i] = mi
-        vi = v[i] * beta2 + (d * c2) * d
         v[i] = vi
         denom = np.sqrt(vi / bc2) + eps
         pi = pi + (d * grad_coef) / denom
@@ -139,13 +141,9 @@ def _radam(w, w_far, beta2, c2, bc1, lr, bc2_sqrt, eps, rect, l2, decay, near, h
     """RAdam: ``p *= decay``, ``m``, ``v`` as Adam, ``u = (m / bc1) lr``, times
     ``bc2_sqrt / (sqrt(v) + eps)`` and ``rect`` when the variance is tractable, ``p -= u``."""
     for i in range(p.size):
-        pi = p[i]
-        if has_decay:
-            pi = pi * decay
-        d = _grad(g[i], pi, l2, maximize)
-        mi = _lerp(m[i], d, w, w_far, near)
+        pi, d, mi, vi = _moments(p[i], g[i], m[i], v[i], w, w_far, beta2, c2, l2, decay, near,
+                                 has_decay, maximize)
         m[i] = mi
-        vi = v[i] * beta2 + (d * c2) * d
         v[i] = vi
         u = (mi / bc1) * lr
         if has_rect:
@@ -210,7 +208,7 @@ _SOURCES = {"sgd": _sgd, "sgd_momentum": _sgd_momentum,
 # NOTE: the loops call these by their module-level names, which numba resolves when it
 # compiles a loop; so before the first loop, the names are rebound to compiled (inlined)
 # versions of the plain functions kept here (LLVM inlines them)
-_HELPERS = (_grad, _lerp, _max)
+_HELPERS = (_grad, _lerp, _max, _moments)  # in this order: _moments calls the first two
 _helpers_compiled: list = [False]
 _compiled: dict = {}
 _numba: list = [None]   # [the numba module, or False when absent, disabled or broken]
