@@ -142,6 +142,8 @@ OTHER_CASES = [
     ("Adagrad", {}), ("Adagrad", {"lr_decay": 0.1, "weight_decay": 0.1, "maximize": True,
                                   "initial_accumulator_value": 0.5}),
     ("Adadelta", {}), ("Adadelta", {"rho": 0.5, "weight_decay": 0.1, "maximize": True}),
+    # t0 2: the average starts (mu < 1) from step 4
+    ("ASGD", {}), ("ASGD", {"t0": 2, "lambd": 0.1, "weight_decay": 0.1, "maximize": True}),
 ]
 
 

@@ -1,5 +1,5 @@
 """Compiled CPU updates (optional, with numba): SGD, Adam/AdamW, Adamax, NAdam, RAdam,
-RMSprop, Adagrad and Adadelta as one loop per chunk.
+RMSprop, Adagrad, Adadelta and ASGD as one loop per chunk.
 
 The numpy kernels of the optimizers make one pass over a cache-sized chunk per ufunc (SGD
 with momentum 4, Adam 13), each taking and releasing the GIL.  With numba installed (the
@@ -201,10 +201,25 @@ def _adadelta(rho, c, eps, neg_lr, l2, maximize, p, g, sq, acc):
         p[i] = pi + delta * neg_lr
 
 
+def _asgd(decay, neg_eta, mu, l2, maximize, average, p, g, ax):
+    """ASGD: ``p = decay p + neg_eta d``, then ``ax += (p - ax) mu`` or (not ``average``,
+    while mu is 1) ``ax = p``."""
+    for i in range(p.size):
+        pi = p[i]
+        d = _grad(g[i], pi, l2, maximize)
+        pi = pi * decay + d * neg_eta
+        p[i] = pi
+        if average:
+            a = ax[i]
+            ax[i] = a + (pi - a) * mu
+        else:
+            ax[i] = pi
+
+
 _SOURCES = {"sgd": _sgd, "sgd_momentum": _sgd_momentum,
             "sgd_momentum_plain": _sgd_momentum_plain, "adam": _adam, "adamax": _adamax,
             "nadam": _nadam, "radam": _radam, "rmsprop": _rmsprop, "adagrad": _adagrad,
-            "adadelta": _adadelta}
+            "adadelta": _adadelta, "asgd": _asgd}
 # NOTE: the loops call these by their module-level names, which numba resolves when it
 # compiles a loop; so before the first loop, the names are rebound to compiled (inlined)
 # versions of the plain functions kept here (LLVM inlines them)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
+from ._kernels import add_, decayed_grad
 from .optimizer import Optimizer, step_value
 
 __all__ = ["ASGD"]
@@ -82,27 +85,34 @@ class ASGD(Optimizer):
         state["ax"] = self._zeros_like(p)
 
     def _update(self, p, g, group, state) -> None:
-        x = p._data
         lr, lambd, alpha, t0 = float(group["lr"]), group["lambd"], group["alpha"], group["t0"]
-        step = state["step"]._data
-        step += 1
+        wd, maximize = group["weight_decay"], group["maximize"]
+        state["step"]._data += 1
         t = step_value(state)
-        if group["maximize"]:
-            g = -g
-        if group["weight_decay"] != 0:
-            g = g + group["weight_decay"] * x
         eta_t, mu_t = state["eta"], state["mu"]
         eta, mu = float(eta_t._data), float(mu_t._data)
-        x *= 1 - lambd * eta
-        x -= eta * g
-        ax = state["ax"]._data
-        if mu != 1:
-            ax += (x - ax) * mu
-        else:
-            ax[...] = x
+        kernel = functools.partial(_asgd_kernel, decay=1 - lambd * eta, eta=eta, mu=mu,
+                                   weight_decay=wd, maximize=maximize)
+        loop = ("asgd", (1 - lambd * eta, -eta, mu, wd, maximize, mu != 1))
+        self._defer(kernel, [p._data, g, state["ax"]._data], 2, loop)
         # written into the existing 0-d tensors: they keep their dtype (float32 when fresh).
         # NOTE: PyTorch first makes the new values tensors of the default dtype, so they are
         # rounded to float32 even when eta and mu were loaded as float64
         rnd = get_default_dtype().np.type
         eta_t._data[...] = rnd(lr / ((1 + lambd * lr * t) ** alpha))
         mu_t._data[...] = rnd(1 / max(1, t - t0))
+
+
+def _asgd_kernel(p, g, ax, gbuf, tmp, *, decay, eta, mu, weight_decay, maximize) -> None:
+    """One ASGD update of arrays in place, PyTorch's single-tensor order of operations:
+    ``p.mul_(decay)``, ``p.add_(g, alpha=-eta)``, then ``ax.add_(p.sub(ax).mul_(mu))`` or,
+    while ``mu == 1``, ``ax.copy_(p)``."""
+    g = decayed_grad(p, g, maximize, weight_decay, gbuf, tmp)
+    p *= decay
+    add_(p, g, -eta, tmp)
+    if mu != 1:
+        np.subtract(p, ax, out=tmp)
+        tmp *= mu
+        ax += tmp
+    else:
+        ax[...] = p
