@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from ._kernels import add_, addcmul_, decayed_grad
-from .optimizer import Optimizer
+from .optimizer import Optimizer, advance_step
 
 __all__ = ["Adadelta"]
 
@@ -78,7 +78,7 @@ class Adadelta(Optimizer):
         state["acc_delta"] = self._zeros_like(p)
 
     def _update(self, p, g, group, state) -> None:
-        state["step"]._data += 1
+        advance_step(state)
         kernel = functools.partial(_adadelta_kernel, rho=group["rho"], eps=group["eps"],
                                    lr=float(group["lr"]), weight_decay=group["weight_decay"],
                                    maximize=group["maximize"])

@@ -9,7 +9,7 @@ import numpy as np
 from .._tensor import Tensor
 from ..ops._dispatch import xp_of
 from ._kernels import addcdiv_, addcmul_, decayed_grad
-from .optimizer import Optimizer, step_value
+from .optimizer import Optimizer, advance_step
 
 __all__ = ["Adagrad"]
 
@@ -87,8 +87,7 @@ class Adagrad(Optimizer):
         state["sum"] = Tensor._make(xp.full_like(p._data, group["initial_accumulator_value"]))
 
     def _update(self, p, g, group, state) -> None:
-        state["step"]._data += 1
-        t = step_value(state)
+        t = advance_step(state)
         clr = float(group["lr"]) / (1 + (t - 1) * group["lr_decay"])
         kernel = functools.partial(_adagrad_kernel, clr=clr, eps=group["eps"],
                                    weight_decay=group["weight_decay"],

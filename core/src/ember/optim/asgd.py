@@ -9,7 +9,7 @@ import numpy as np
 from .._dtype import get_default_dtype
 from .._tensor import Tensor
 from ._kernels import add_, decayed_grad
-from .optimizer import Optimizer, step_value
+from .optimizer import Optimizer, advance_step
 
 __all__ = ["ASGD"]
 
@@ -87,8 +87,7 @@ class ASGD(Optimizer):
     def _update(self, p, g, group, state) -> None:
         lr, lambd, alpha, t0 = float(group["lr"]), group["lambd"], group["alpha"], group["t0"]
         wd, maximize = group["weight_decay"], group["maximize"]
-        state["step"]._data += 1
-        t = step_value(state)
+        t = advance_step(state)
         eta_t, mu_t = state["eta"], state["mu"]
         eta, mu = float(eta_t._data), float(mu_t._data)
         kernel = functools.partial(_asgd_kernel, decay=1 - lambd * eta, eta=eta, mu=mu,

@@ -146,12 +146,6 @@ def advance_step(state: dict) -> float:
     return float(step._data)
 
 
-def step_value(state: dict) -> float:
-    """The step count of a parameter's state as a Python float (``state["step"]`` is a 0-d
-    float32 tensor, as in PyTorch)."""
-    return float(state["step"]._data)
-
-
 class Optimizer:
     """Base class for all optimizers.
 

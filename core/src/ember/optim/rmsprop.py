@@ -7,7 +7,7 @@ import functools
 import numpy as np
 
 from ._kernels import add_, addcdiv_, addcmul_, decayed_grad, lerp_
-from .optimizer import Optimizer
+from .optimizer import Optimizer, advance_step
 
 __all__ = ["RMSprop"]
 
@@ -93,7 +93,7 @@ class RMSprop(Optimizer):
             state["grad_avg"] = self._zeros_like(p)
 
     def _update(self, p, g, group, state) -> None:
-        state["step"]._data += 1
+        advance_step(state)
         alpha, eps, lr, wd = group["alpha"], group["eps"], float(group["lr"]), group["weight_decay"]
         momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
         sq = state["square_avg"]._data

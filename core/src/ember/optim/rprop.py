@@ -8,7 +8,7 @@ import numpy as np
 
 from .._tensor import Tensor
 from ..ops._dispatch import xp_of
-from .optimizer import Optimizer
+from .optimizer import Optimizer, advance_step
 
 __all__ = ["Rprop"]
 
@@ -82,7 +82,7 @@ class Rprop(Optimizer):
             xp.full_like(p._data, complex(lr, lr) if p._data.dtype.kind == "c" else lr))
 
     def _update(self, p, g, group, state) -> None:
-        state["step"]._data += 1
+        advance_step(state)
         etaminus, etaplus = group["etas"]
         lo, hi = group["step_sizes"]
         kernel = functools.partial(_rprop_kernel, etaminus=etaminus, etaplus=etaplus, lo=lo,
